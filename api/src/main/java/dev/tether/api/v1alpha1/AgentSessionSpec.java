@@ -1,0 +1,57 @@
+package dev.tether.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentSessionSpec {
+
+  @Required
+  @JsonPropertyDescription("Pod template for the agent. The operator adds the checkpoint volume, the session's "
+      + "identity (env TETHER_*) and, after a node failure, an anti-affinity to the failed node.")
+  private PodTemplateSpec template;
+
+  @JsonPropertyDescription("The checkpoint volume and how checkpoints are kept and restored.")
+  private CheckpointSpec checkpoint = new CheckpointSpec();
+
+  @JsonPropertyDescription("How node failures are detected and how the session is fenced and migrated.")
+  private FailoverSpec failover = new FailoverSpec();
+
+  @JsonPropertyDescription("When true the pod is removed; the volume and checkpoints are kept. Setting it back "
+      + "to false starts a new incarnation that restores the last checkpoint.")
+  private boolean suspend;
+
+  public PodTemplateSpec getTemplate() {
+    return template;
+  }
+
+  public void setTemplate(PodTemplateSpec template) {
+    this.template = template;
+  }
+
+  public CheckpointSpec getCheckpoint() {
+    return checkpoint;
+  }
+
+  public void setCheckpoint(CheckpointSpec checkpoint) {
+    this.checkpoint = checkpoint;
+  }
+
+  public FailoverSpec getFailover() {
+    return failover;
+  }
+
+  public void setFailover(FailoverSpec failover) {
+    this.failover = failover;
+  }
+
+  public boolean isSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(boolean suspend) {
+    this.suspend = suspend;
+  }
+}
