@@ -26,7 +26,7 @@ public class FailoverSpec {
 
   @Default("5")
   @Min(0)
-  @Max(1000)
+  @Max(100)
   @JsonPropertyDescription("Most migrations allowed within migrationWindow; one more marks the session Failed.")
   private int maxMigrations = 5;
 

@@ -1,0 +1,75 @@
+package dev.tether.operator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tether.operator.failover.EpochAuthority;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the operator process: settings from the environment, the operator, and one HTTP port
+ * for {@code /metrics} (Prometheus), {@code /healthz}, {@code /readyz} and {@code /startupz}.
+ */
+public final class OperatorMain {
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+
+  private OperatorMain() {}
+
+  public static void main(String[] args) throws Exception {
+    OperatorSettings settings = OperatorSettings.fromEnv(System.getenv());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    var client = new KubernetesClientBuilder().build();
+    TetherOperator operator = TetherOperator.start(client, settings, EpochAuthority.STATUS_ONLY, List.of(),
+        MicrometerMetrics.withoutPerResourceMetrics(registry));
+    HttpServer http = serve(settings.httpPort(), registry, operator);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("shutting down");
+      http.stop(0);
+      operator.close();
+      client.close();
+      stopped.countDown();
+    }, "tether-shutdown"));
+    LOG.info("tether operator started; watching {}", settings.watchNamespaces().isEmpty() ? "all namespaces"
+        : settings.watchNamespaces());
+    stopped.await();
+  }
+
+  static HttpServer serve(int port, PrometheusMeterRegistry registry, TetherOperator operator) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    server.createContext("/metrics", exchange -> respond(exchange, 200, registry.scrape()));
+    BooleanSupplier started = () -> operator.operator().getRuntimeInfo().isStarted();
+    server.createContext("/startupz", exchange -> probe(exchange, started.getAsBoolean()));
+    server.createContext("/healthz", exchange -> probe(exchange, started.getAsBoolean()));
+    server.createContext("/readyz", exchange -> probe(exchange, operator.isHealthy()));
+    server.start();
+    return server;
+  }
+
+  private static void probe(HttpExchange exchange, boolean ok) throws IOException {
+    respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "not ready\n");
+  }
+
+  private static void respond(HttpExchange exchange, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (var out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

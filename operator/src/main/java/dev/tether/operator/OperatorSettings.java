@@ -1,0 +1,62 @@
+package dev.tether.operator;
+
+import dev.tether.operator.support.Durations;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Operator-wide settings, read from the environment (the Helm chart sets them). */
+public record OperatorSettings(
+    List<String> watchNamespaces,
+    Duration defaultDetectionTimeout,
+    double massFailureThreshold,
+    double migrationsPerSecond,
+    boolean allowOutOfServiceTaint,
+    boolean allowVolumeAttachmentDelete,
+    int migrationHistoryLimit,
+    int httpPort,
+    boolean leaderElection,
+    String leaderElectionNamespace,
+    String leaderElectionId,
+    String identity) {
+
+  public static OperatorSettings defaults() {
+    return fromEnv(Map.of());
+  }
+
+  public static OperatorSettings fromEnv(Map<String, String> env) {
+    return new OperatorSettings(
+        Arrays.stream(env.getOrDefault("TETHER_WATCH_NAMESPACES", "").split(","))
+            .map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s")),
+        Double.parseDouble(env.getOrDefault("TETHER_MASS_FAILURE_THRESHOLD", "0.5")),
+        Double.parseDouble(env.getOrDefault("TETHER_MIGRATIONS_PER_SECOND", "10")),
+        Boolean.parseBoolean(env.getOrDefault("TETHER_ALLOW_OUT_OF_SERVICE_TAINT", "false")),
+        Boolean.parseBoolean(env.getOrDefault("TETHER_ALLOW_VOLUME_ATTACHMENT_DELETE", "false")),
+        Integer.parseInt(env.getOrDefault("TETHER_MIGRATION_HISTORY_LIMIT", "10")),
+        Integer.parseInt(env.getOrDefault("TETHER_HTTP_PORT", "8080")),
+        Boolean.parseBoolean(env.getOrDefault("TETHER_LEADER_ELECTION", "false")),
+        env.getOrDefault("TETHER_LEADER_ELECTION_NAMESPACE", "default"),
+        env.getOrDefault("TETHER_LEADER_ELECTION_ID", "tether-operator"),
+        env.getOrDefault("POD_NAME", "tether-operator-" + ProcessHandle.current().pid()));
+  }
+
+  public OperatorSettings withDetectionTimeout(Duration timeout) {
+    return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity);
+  }
+
+  public OperatorSettings withMassFailureThreshold(double threshold) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity);
+  }
+
+  public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
+        outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity);
+  }
+}

@@ -1,0 +1,249 @@
+package dev.tether.operator.controller;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
+import dev.tether.operator.OperatorSettings;
+import dev.tether.operator.dependent.CheckpointVolumeClaim;
+import dev.tether.operator.dependent.SessionLabels;
+import dev.tether.operator.dependent.SessionService;
+import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.failover.EpochAuthority;
+import dev.tether.operator.failover.FailureDetector;
+import dev.tether.operator.failover.Fencer;
+import dev.tether.operator.failover.MigrationRateLimiter;
+import dev.tether.operator.failover.NodeEvents;
+import dev.tether.operator.failover.NodeFailure;
+import dev.tether.operator.failover.NodeHealth;
+import dev.tether.operator.failover.SessionIndex;
+import dev.tether.operator.failover.VolumeGate;
+import dev.tether.operator.pod.PodView;
+import dev.tether.operator.pod.PodWriter;
+import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.operator.status.StatusWriter;
+import dev.tether.operator.support.Durations;
+import dev.tether.operator.validation.SessionSpecValidator;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Reconciles an AgentSession: observe, validate, reconcile owned objects, then the session's lifecycle.
+ * The PVC and the headless Service are JOSDK dependents, invoked explicitly so that an invalid spec never
+ * touches them (a failed precondition would make JOSDK delete the volume). Pods are managed by
+ * {@link SessionLifecycle}: their names carry the epoch and their replacement follows fencing rules that
+ * a generic dependent cannot express.
+ */
+@Workflow(explicitInvocation = true, dependents = {
+    @Dependent(name = "checkpoint-volume", type = CheckpointVolumeClaim.class),
+    @Dependent(name = "service", type = SessionService.class)})
+@ControllerConfiguration(name = "agentsession")
+@GradualRetry(initialInterval = 500, intervalMultiplier = 2.0, maxInterval = 10_000, maxAttempts = Integer.MAX_VALUE - 1)
+public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner<AgentSession> {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentSessionReconciler.class);
+
+  private final OperatorSettings settings;
+  private final EpochAuthority epochs;
+  private final Clock clock;
+  private final List<SessionPodFactory.PodDecorator> decorators;
+
+  private InformerEventSource<Pod, AgentSession> podSource;
+  private InformerEventSource<Node, AgentSession> nodeSource;
+  private InformerEventSource<Lease, AgentSession> leaseSource;
+  private InformerEventSource<VolumeAttachment, AgentSession> attachmentSource;
+  private InformerEventSource<StorageClass, AgentSession> storageClassSource;
+  private FailureDetector detector;
+  private NodeHealth health;
+  private final MigrationRateLimiter rateLimiter;
+
+  public AgentSessionReconciler(OperatorSettings settings, EpochAuthority epochs, Clock clock,
+      List<SessionPodFactory.PodDecorator> decorators) {
+    this.settings = settings;
+    this.epochs = epochs;
+    this.clock = clock;
+    this.decorators = decorators;
+    this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond(), clock);
+  }
+
+  @Override
+  public List<EventSource<?, AgentSession>> prepareEventSources(EventSourceContext<AgentSession> context) {
+    context.getPrimaryCache().addIndexer(SessionIndex.BY_NODE, SessionIndex::nodesOf);
+    podSource = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, AgentSession.class)
+        .withName("pods")
+        .withLabelSelector(SessionLabels.SELECTOR)
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(AgentSession.class, false))
+        .build(), context);
+    nodeSource = NodeEvents.nodes(context);
+    leaseSource = NodeEvents.leases(context);
+    attachmentSource = NodeEvents.volumeAttachments(context);
+    storageClassSource = new InformerEventSource<>(InformerEventSourceConfiguration.from(StorageClass.class, AgentSession.class)
+        .withName("storage-classes")
+        .withWatchAllNamespaces()
+        .withFollowControllerNamespacesChanges(false)
+        .withSecondaryToPrimaryMapper(sc -> java.util.Set.of())
+        .build(), context);
+    health = new NodeHealth(
+        name -> nodeSource.get(new ResourceID(name)).orElse(null),
+        name -> leaseSource.get(new ResourceID(name, NodeEvents.NODE_LEASE_NAMESPACE)).orElse(null));
+    detector = new FailureDetector(context.getPrimaryCache(), health,
+        () -> nodeSource.list().toList(), this::detectionTimeout, settings.defaultDetectionTimeout(),
+        settings.massFailureThreshold(), clock);
+    List<EventSource<?, AgentSession>> sources = new ArrayList<>();
+    sources.add(podSource);
+    sources.add(nodeSource);
+    sources.add(leaseSource);
+    sources.add(attachmentSource);
+    sources.add(storageClassSource);
+    sources.add(detector);
+    return sources;
+  }
+
+  @Override
+  public UpdateControl<AgentSession> reconcile(AgentSession session, Context<AgentSession> context) {
+    MDC.put("session", session.getMetadata().getNamespace() + "/" + session.getMetadata().getName());
+    try {
+      Components c = components(context);
+      Reconciliation r = new Reconciliation(session, podsOf(session, context), context, c.writer, clock.instant());
+      List<String> problems = c.validator.validate(session);
+      if (!problems.isEmpty()) {
+        invalid(r, problems, c.events);
+      } else {
+        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        c.lifecycle.reconcile(r);
+      }
+      r.persist();
+      return r.wakeIn().map(d -> UpdateControl.<AgentSession>noUpdate().rescheduleAfter(d.plusMillis(50)))
+          .orElseGet(UpdateControl::noUpdate);
+    } finally {
+      MDC.remove("session");
+    }
+  }
+
+  private void invalid(Reconciliation r, List<String> problems, EventRecorder events) {
+    String message = String.join("; ", problems);
+    boolean alreadyReported = r.status().getConditions() != null && r.status().getConditions().stream()
+        .anyMatch(c -> "InvalidSpec".equals(c.getReason()) && message.equals(c.getMessage()));
+    r.status().setObservedGeneration(r.session().getMetadata().getGeneration());
+    if (r.status().getPhase() == null) {
+      r.status().setPhase(dev.tether.api.v1alpha1.SessionPhase.Pending);
+    }
+    r.ready("InvalidSpec", message);
+    r.degraded("InvalidSpec", message);
+    if (!alreadyReported) {
+      events.warning(r.session(), "InvalidSpec", message);
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(AgentSession session, Context<AgentSession> context) {
+    Components c = components(context);
+    var client = context.getClient();
+    String ns = session.getMetadata().getNamespace();
+    for (Pod pod : podsOf(session, context)) {
+      Optional<NodeFailure> failure = nodeFailure(session, PodView.node(pod));
+      if (failure.isPresent() || PodView.isSafeToForceDelete(pod)) {
+        c.pods.forceDelete(pod);
+      } else {
+        c.pods.deleteGracefully(pod);
+      }
+    }
+    client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)).delete();
+    var claim = client.persistentVolumeClaims().inNamespace(ns).withName(SessionLabels.claimName(session));
+    if (session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete) {
+      claim.delete();
+      c.events.normal(session, "VolumeDeleted", "reclaimPolicy Delete: deleted " + SessionLabels.claimName(session));
+    } else if (claim.get() != null) {
+      // Orphan the volume so that garbage collection of the session does not take it along.
+      claim.edit(pvc -> {
+        pvc.getMetadata().setOwnerReferences(new ArrayList<>());
+        return pvc;
+      });
+      c.events.normal(session, "VolumeRetained", "reclaimPolicy Retain: kept " + SessionLabels.claimName(session));
+    }
+    return DeleteControl.defaultDelete();
+  }
+
+  private List<Pod> podsOf(AgentSession session, Context<AgentSession> context) {
+    return context.getSecondaryResources(Pod.class).stream()
+        .sorted(Comparator.comparingLong(PodView::epoch))
+        .toList();
+  }
+
+  public Duration detectionTimeout(AgentSession session) {
+    return Durations.parseOr(session.getSpec().getFailover().getDetectionTimeout(), settings.defaultDetectionTimeout());
+  }
+
+  Optional<NodeFailure> nodeFailure(AgentSession session, String node) {
+    return health.failure(node, detectionTimeout(session), clock.instant());
+  }
+
+  public FailureDetector failureDetector() {
+    return detector;
+  }
+
+  /** Collaborators that need the client; built once, on the first pass. */
+  private volatile Components components;
+
+  private Components components(Context<AgentSession> context) {
+    Components c = components;
+    if (c == null) {
+      synchronized (this) {
+        if (components == null) {
+          components = new Components(context);
+        }
+        c = components;
+      }
+    }
+    return c;
+  }
+
+  private final class Components {
+    final StatusWriter writer;
+    final EventRecorder events;
+    final PodWriter pods;
+    final SessionSpecValidator validator;
+    final SessionLifecycle lifecycle;
+
+    Components(Context<AgentSession> context) {
+      var client = context.getClient();
+      writer = new StatusWriter(client.getKubernetesSerialization());
+      events = new EventRecorder(client);
+      pods = new PodWriter(client);
+      validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent());
+      var factory = new SessionPodFactory(client.getKubernetesSerialization(), decorators);
+      var starter = new IncarnationStarter(epochs, factory, pods);
+      var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint());
+      var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete());
+      var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
+          AgentSessionReconciler.this::nodeFailure, settings.migrationHistoryLimit());
+      lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
+          AgentSessionReconciler.this::nodeFailure);
+    }
+  }
+}

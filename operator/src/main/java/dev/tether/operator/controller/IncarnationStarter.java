@@ -1,0 +1,43 @@
+package dev.tether.operator.controller;
+
+import dev.tether.operator.dependent.SessionLabels;
+import dev.tether.operator.failover.EpochAuthority;
+import dev.tether.operator.pod.IncarnationCause;
+import dev.tether.operator.pod.PodWriter;
+import dev.tether.operator.pod.SessionPodFactory;
+import java.util.Set;
+
+/**
+ * Starts a new incarnation in the only safe order: raise the epoch (checkpoint store), write it to status,
+ * then create the pod named after it. Interrupted anywhere, a later pass finds either the old epoch (and
+ * raises again: epochs may skip, never repeat) or the new epoch without its pod (and creates it).
+ */
+public final class IncarnationStarter {
+  private final EpochAuthority epochs;
+  private final SessionPodFactory factory;
+  private final PodWriter pods;
+
+  public IncarnationStarter(EpochAuthority epochs, SessionPodFactory factory, PodWriter pods) {
+    this.epochs = epochs;
+    this.factory = factory;
+    this.pods = pods;
+  }
+
+  public void start(Reconciliation r, IncarnationCause cause, Set<String> avoidNodes) {
+    var status = r.status();
+    long epoch = epochs.next(r.session(), status.getEpoch());
+    if (epoch <= status.getEpoch()) {
+      throw new IllegalStateException("epoch must increase: " + status.getEpoch() + " -> " + epoch);
+    }
+    status.setEpoch(epoch);
+    status.setPodName(SessionLabels.podName(r.session(), epoch));
+    status.setNodeName(null);
+    r.persist();
+    pods.create(factory.build(r.session(), epoch, cause, avoidNodes));
+  }
+
+  /** Creates the pod of the epoch already in status (the create of an earlier pass did not happen). */
+  public void recreateCurrent(Reconciliation r, IncarnationCause cause, Set<String> avoidNodes) {
+    pods.create(factory.build(r.session(), r.status().getEpoch(), cause, avoidNodes));
+  }
+}

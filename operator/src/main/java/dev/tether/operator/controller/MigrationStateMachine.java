@@ -1,0 +1,274 @@
+package dev.tether.operator.controller;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec.AccessMode;
+import dev.tether.api.v1alpha1.FailoverSpec;
+import dev.tether.api.v1alpha1.Migration;
+import dev.tether.api.v1alpha1.MigrationRecord;
+import dev.tether.api.v1alpha1.MigrationStep;
+import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.failover.FenceResult;
+import dev.tether.operator.failover.Fencer;
+import dev.tether.operator.failover.MigrationRateLimiter;
+import dev.tether.operator.failover.NodeFailure;
+import dev.tether.operator.failover.VolumeGate;
+import dev.tether.operator.pod.IncarnationCause;
+import dev.tether.operator.pod.PodView;
+import dev.tether.operator.support.Durations;
+import dev.tether.operator.support.Times;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * The migration state machine, persisted in status.migration so a restarted operator resumes it:
+ *
+ * <pre>
+ *   Detected -> Fencing -> WaitingForVolume -> Rescheduling -> Restoring -> (Running, history)
+ *                  |              |                  |             |
+ *               waits for      waits for         waits for      waits for the new pod to be Ready;
+ *               old pod gone   RWO detach        backoff and    a loss here starts a new migration
+ *                                                rate limit
+ * </pre>
+ *
+ * Each step is idempotent and re-evaluated from what the cluster shows; a pass walks as many steps as it
+ * can and stops at the first that must wait. The epoch is raised and written to status before the new
+ * pod exists, so an interrupted pass never yields two pods of one epoch or a reused epoch.
+ */
+public final class MigrationStateMachine {
+  private static final Duration RECHECK = Duration.ofSeconds(2);
+
+  private final Fencer fencer;
+  private final VolumeGate volumes;
+  private final IncarnationStarter starter;
+  private final EventRecorder events;
+  private final MigrationRateLimiter rateLimiter;
+  private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf;
+  private final int historyLimit;
+
+  public MigrationStateMachine(Fencer fencer, VolumeGate volumes, IncarnationStarter starter, EventRecorder events,
+      MigrationRateLimiter rateLimiter, BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf, int historyLimit) {
+    this.fencer = fencer;
+    this.volumes = volumes;
+    this.starter = starter;
+    this.events = events;
+    this.rateLimiter = rateLimiter;
+    this.nodeFailureOf = nodeFailureOf;
+    this.historyLimit = historyLimit;
+  }
+
+  /** Records the loss and starts a migration (step Detected), unless the session used up its migrations. */
+  public void begin(Reconciliation r, Loss loss, Pod lostPod) {
+    var status = r.status();
+    FailoverSpec failover = r.session().getSpec().getFailover();
+    int recent = loss.planned() ? 0 : migrationsInWindow(r);
+    if (!loss.planned() && recent >= failover.getMaxMigrations()) {
+      status.setMigration(null);
+      status.setPhase(SessionPhase.Failed);
+      String message = "lost incarnation " + status.getEpoch() + " (" + loss.reason() + ": " + loss.message()
+          + ") after " + recent + " migrations within " + failover.getMigrationWindow()
+          + "; maxMigrations is " + failover.getMaxMigrations();
+      r.ready("MigrationLimitReached", message);
+      r.degraded("MigrationLimitReached", message);
+      events.warning(r.session(), "MigrationLimitReached", message);
+      return;
+    }
+    Migration m = new Migration();
+    m.setStep(MigrationStep.Detected);
+    m.setReason(loss.reason());
+    m.setFromPod(lostPod != null ? lostPod.getMetadata().getName() : status.getPodName());
+    m.setFromNode(lostPod != null && PodView.node(lostPod) != null ? PodView.node(lostPod) : status.getNodeName());
+    m.setFromEpoch(status.getEpoch());
+    m.setDetectedAt(r.nowText());
+    Duration backoff = backoff(failover, recent);
+    m.setNotBefore(Times.formatMillis(r.now().plus(backoff)));
+    status.setMigration(m);
+    status.setPhase(SessionPhase.Migrating);
+    events.warning(r.session(), loss.nodeBased() ? loss.nodeFailure().get().reason().name() : loss.reason(),
+        "incarnation " + status.getEpoch() + " (pod " + m.getFromPod() + " on " + m.getFromNode() + ") lost: "
+            + loss.message() + (backoff.isZero() ? "" : "; next incarnation not before " + backoff.toSeconds() + "s"));
+  }
+
+  /** Walks the migration as far as it can go now. */
+  public void advance(Reconciliation r) {
+    var status = r.status();
+    AgentSession session = r.session();
+    while (status.getMigration() != null) {
+      Migration m = status.getMigration();
+      status.setPhase(SessionPhase.Migrating);
+      switch (m.getStep()) {
+        case Detected -> m.setStep(MigrationStep.Fencing);
+        case Fencing -> {
+          Pod old = r.pod(m.getFromPod()).orElse(null);
+          Optional<NodeFailure> failure = nodeFailureOf.apply(session, m.getFromNode());
+          FenceResult result = fencer.fence(old, session.getSpec().getFailover().getFencing(), failure);
+          if (!result.fenced()) {
+            waiting(r, "Fencing", result.waitingFor());
+            if (session.getSpec().getFailover().getFencing() == FailoverSpec.FencingPolicy.Manual && failure.isPresent()) {
+              r.degraded("FencingBlocked", result.waitingFor());
+            }
+            r.wakeIn(Duration.ofSeconds(5));
+            return;
+          }
+          m.setFencedAt(r.nowText());
+          m.setStep(MigrationStep.WaitingForVolume);
+        }
+        case WaitingForVolume -> {
+          if (!volumeReleased(r, m)) {
+            return;
+          }
+          m.setVolumeReleasedAt(r.nowText());
+          m.setStep(MigrationStep.Rescheduling);
+        }
+        case Rescheduling -> {
+          Instant notBefore = Times.parse(m.getNotBefore());
+          if (notBefore != null && r.now().isBefore(notBefore)) {
+            waiting(r, "Backoff", "next incarnation not before " + m.getNotBefore());
+            r.wakeIn(Duration.between(r.now(), notBefore));
+            return;
+          }
+          Duration wait = rateLimiter.acquire();
+          if (!wait.isZero()) {
+            waiting(r, "RateLimited", "cluster-wide migration rate limit");
+            r.wakeIn(wait);
+            return;
+          }
+          m.setRescheduledAt(r.nowText());
+          m.setStep(MigrationStep.Restoring);
+          waiting(r, "Restoring", "starting incarnation " + (status.getEpoch() + 1) + " away from " + m.getFromNode());
+          starter.start(r, cause(m), avoid(m));
+          return;
+        }
+        case Restoring -> {
+          restoring(r, m);
+          return;
+        }
+        default -> throw new IllegalStateException("unknown step " + m.getStep());
+      }
+    }
+  }
+
+  private void restoring(Reconciliation r, Migration m) {
+    var status = r.status();
+    Optional<Pod> pod = r.pod(status.getPodName());
+    if (pod.isEmpty()) {
+      // Created by an earlier pass that the cache has not seen, or the create never happened.
+      if (r.context().getClient().pods().inNamespace(r.session().getMetadata().getNamespace())
+          .withName(status.getPodName()).get() == null) {
+        starter.recreateCurrent(r, cause(m), avoid(m));
+      }
+      waiting(r, "Restoring", "waiting for pod " + status.getPodName());
+      return;
+    }
+    Pod p = pod.get();
+    status.setNodeName(PodView.node(p));
+    if (!PodView.isReady(p)) {
+      Optional<String> unschedulable = PodView.unschedulableMessage(p);
+      if (unschedulable.isPresent()) {
+        waiting(r, "Unschedulable", "no healthy node fits pod " + p.getMetadata().getName() + ": "
+            + unschedulable.get());
+        r.degraded("Unschedulable", unschedulable.get());
+      } else {
+        waiting(r, "Restoring", "waiting for pod " + p.getMetadata().getName() + " on " + PodView.node(p)
+            + " to restore and become Ready");
+      }
+      return;
+    }
+    MigrationRecord record = new MigrationRecord();
+    record.setReason(m.getReason());
+    record.setFromNode(m.getFromNode());
+    record.setToNode(PodView.node(p));
+    record.setFromEpoch(m.getFromEpoch());
+    record.setToEpoch(status.getEpoch());
+    record.setDetectedAt(m.getDetectedAt());
+    record.setFencedAt(m.getFencedAt());
+    record.setRunningAt(r.nowText());
+    List<MigrationRecord> history = new ArrayList<>(status.getMigrations() == null ? List.of() : status.getMigrations());
+    history.add(record);
+    int keep = Math.max(historyLimit, r.session().getSpec().getFailover().getMaxMigrations());
+    status.setMigrations(new ArrayList<>(history.subList(Math.max(0, history.size() - keep), history.size())));
+    status.setMigrationCount(status.getMigrationCount() + 1);
+    status.setMigration(null);
+    status.setPhase(SessionPhase.Running);
+    r.ready("Running", "incarnation " + status.getEpoch() + " is running on " + PodView.node(p));
+    Duration took = Duration.between(Times.parse(m.getDetectedAt()), r.now());
+    events.normal(r.session(), "Migrated", "moved from " + m.getFromNode() + " (epoch " + m.getFromEpoch() + ") to "
+        + PodView.node(p) + " (epoch " + status.getEpoch() + ") after " + m.getReason() + " in "
+        + took.toMillis() + " ms from detection");
+  }
+
+  private boolean volumeReleased(Reconciliation r, Migration m) {
+    AgentSession session = r.session();
+    if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce || m.getFromNode() == null) {
+      return true;
+    }
+    PersistentVolumeClaim claim = r.context().getSecondaryResource(PersistentVolumeClaim.class).orElse(null);
+    var stuck = volumes.attachedTo(claim, m.getFromNode());
+    if (stuck.isEmpty()) {
+      return true;
+    }
+    Duration timeout = Durations.parse(session.getSpec().getFailover().getVolumeDetachTimeout());
+    Instant since = Times.parse(m.getFencedAt());
+    if (since != null && since.plus(timeout).isBefore(r.now())) {
+      String message = "volume " + claim.getSpec().getVolumeName() + " is still attached to " + m.getFromNode()
+          + " " + Duration.between(since, r.now()).toSeconds() + "s after fencing (timeout "
+          + session.getSpec().getFailover().getVolumeDetachTimeout() + ")";
+      if (volumes.mayDeleteAttachments() && nodeFailureOf.apply(session, m.getFromNode()).isPresent()) {
+        volumes.forceDetach(stuck);
+        events.warning(session, "VolumeForceDetached", message + "; deleted its VolumeAttachment");
+      } else {
+        r.degraded("VolumeStuck", message);
+      }
+      waiting(r, "WaitingForVolume", message);
+      r.wakeIn(Duration.ofSeconds(5));
+      return false;
+    }
+    waiting(r, "WaitingForVolume", "waiting for volume " + claim.getSpec().getVolumeName() + " to detach from "
+        + m.getFromNode());
+    r.wakeIn(since == null ? RECHECK : Duration.between(r.now(), since.plus(timeout)).plusMillis(100));
+    return false;
+  }
+
+  private static void waiting(Reconciliation r, String reason, String message) {
+    r.ready("Migrating", message);
+    r.progressing(reason, message);
+  }
+
+  private static IncarnationCause cause(Migration m) {
+    return new IncarnationCause(m.getReason(), m.getFromPod(), m.getFromNode());
+  }
+
+  private static Set<String> avoid(Migration m) {
+    return m.getFromNode() == null || Loss.SPEC_CHANGED.equals(m.getReason()) || Loss.POD_DELETED.equals(m.getReason())
+        ? Set.of() : Set.of(m.getFromNode());
+  }
+
+  private static int migrationsInWindow(Reconciliation r) {
+    var history = r.status().getMigrations();
+    if (history == null) {
+      return 0;
+    }
+    Instant since = r.now().minus(Durations.parse(r.session().getSpec().getFailover().getMigrationWindow()));
+    return (int) history.stream()
+        .filter(h -> !Loss.SPEC_CHANGED.equals(h.getReason()))
+        .filter(h -> h.getDetectedAt() != null && Times.parse(h.getDetectedAt()).isAfter(since))
+        .count();
+  }
+
+  private static Duration backoff(FailoverSpec failover, int recent) {
+    if (recent == 0) {
+      return Duration.ZERO;
+    }
+    Duration initial = Durations.parse(failover.getInitialBackoff());
+    Duration max = Durations.parse(failover.getMaxBackoff());
+    Duration d = initial.multipliedBy(1L << Math.min(recent - 1, 20));
+    return d.compareTo(max) > 0 ? max : d;
+  }
+}

@@ -1,0 +1,199 @@
+package dev.tether.operator.controller;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.failover.FailureDetector;
+import dev.tether.operator.failover.NodeFailure;
+import dev.tether.operator.pod.IncarnationCause;
+import dev.tether.operator.pod.PodView;
+import dev.tether.operator.pod.PodWriter;
+import dev.tether.operator.pod.SessionPodFactory;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Decides, for one pass, what a valid session needs: start its first incarnation, follow the current one,
+ * notice that it is lost (and hand over to the migration state machine), finish, suspend or resume.
+ */
+public final class SessionLifecycle {
+  private static final Duration GUARD_RECHECK = Duration.ofSeconds(5);
+
+  private final MigrationStateMachine migrations;
+  private final IncarnationStarter starter;
+  private final PodWriter pods;
+  private final SessionPodFactory factory;
+  private final EventRecorder events;
+  private final FailureDetector detector;
+  private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
+
+  public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
+      SessionPodFactory factory, EventRecorder events, FailureDetector detector,
+      BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure) {
+    this.migrations = migrations;
+    this.starter = starter;
+    this.pods = pods;
+    this.factory = factory;
+    this.events = events;
+    this.detector = detector;
+    this.nodeFailure = nodeFailure;
+  }
+
+  public void reconcile(Reconciliation r) {
+    var status = r.status();
+    AgentSession session = r.session();
+    if (status.getPhase() == SessionPhase.Failed) {
+      if (generationUnchanged(r)) {
+        r.ready("MigrationLimitReached", "the session failed; change its spec to start it again");
+        r.degraded("MigrationLimitReached", "the session used up its migrations");
+        return;
+      }
+      status.setPhase(null);
+      status.setMigrations(null);
+    }
+    status.setObservedGeneration(session.getMetadata().getGeneration());
+    if (session.getSpec().isSuspend()) {
+      suspend(r);
+      return;
+    }
+    if (status.getPhase() == SessionPhase.Succeeded) {
+      r.ready("Completed", "the agent finished");
+      return;
+    }
+    if (status.getMigration() != null) {
+      Optional<Pod> current = r.pod(status.getPodName());
+      Optional<Loss> lost = status.getEpoch() > status.getMigration().getFromEpoch()
+          ? current.flatMap(p -> loss(r, p)) : Optional.empty();
+      if (lost.isPresent() && !heldByGuard(r, lost.get())) {
+        migrations.begin(r, lost.get(), current.get());
+      }
+      migrations.advance(r);
+      return;
+    }
+    if (status.getEpoch() == 0 || status.getPhase() == SessionPhase.Suspended) {
+      boolean resumed = status.getPhase() == SessionPhase.Suspended;
+      status.setPhase(SessionPhase.Pending);
+      r.ready("Pending", "starting incarnation " + (status.getEpoch() + 1));
+      r.progressing("Starting", "starting incarnation " + (status.getEpoch() + 1));
+      starter.start(r, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), status.getNodeName())
+          : IncarnationCause.firstStart(), Set.of());
+      if (resumed) {
+        events.normal(session, "Resumed", "resumed with incarnation " + status.getEpoch());
+      } else {
+        events.normal(session, "Started", "started incarnation " + status.getEpoch());
+      }
+      return;
+    }
+    Optional<Pod> current = r.pod(status.getPodName());
+    if (current.isEmpty()) {
+      // The cache may not have seen a pod created a moment ago: ask the apiserver before calling it lost.
+      current = pods.fetch(session.getMetadata().getNamespace(), status.getPodName());
+    }
+    if (current.isEmpty()) {
+      lose(r, new Loss(Loss.POD_DELETED, "pod " + status.getPodName() + " disappeared", Optional.empty()), null);
+      return;
+    }
+    Pod pod = current.get();
+    if (PodView.hasFinished(pod)) {
+      status.setPhase(SessionPhase.Succeeded);
+      r.ready("Completed", "the agent finished (pod " + pod.getMetadata().getName() + " succeeded)");
+      events.normal(session, "Completed", "the agent finished in incarnation " + status.getEpoch());
+      return;
+    }
+    Optional<Loss> lost = loss(r, pod);
+    if (lost.isPresent()) {
+      if (!heldByGuard(r, lost.get())) {
+        lose(r, lost.get(), pod);
+      }
+      return;
+    }
+    status.setNodeName(PodView.node(pod));
+    if (PodView.isReady(pod)) {
+      status.setPhase(SessionPhase.Running);
+      r.ready("Running", "incarnation " + status.getEpoch() + " is running on " + PodView.node(pod));
+    } else {
+      status.setPhase(SessionPhase.Pending);
+      Optional<String> unschedulable = PodView.unschedulableMessage(pod);
+      r.ready("Pending", unschedulable.map(m -> "no node fits: " + m)
+          .orElse("waiting for pod " + pod.getMetadata().getName() + " to become Ready"));
+      r.progressing("Starting", "incarnation " + status.getEpoch() + " is starting");
+      unschedulable.ifPresent(m -> r.degraded("Unschedulable", m));
+    }
+  }
+
+  private Optional<Loss> loss(Reconciliation r, Pod pod) {
+    String name = pod.getMetadata().getName();
+    if (PodView.hasFailed(pod)) {
+      return Optional.of(PodView.wasEvicted(pod)
+          ? new Loss(Loss.EVICTED, "pod " + name + " was evicted: " + pod.getStatus().getMessage(), Optional.empty())
+          : new Loss(Loss.POD_FAILED, "pod " + name + " failed", Optional.empty()));
+    }
+    Optional<NodeFailure> failure = nodeFailure.apply(r.session(), PodView.node(pod));
+    if (failure.isPresent()) {
+      return Optional.of(new Loss(failure.get().reason().name(), failure.get().message(), failure));
+    }
+    if (PodView.isTerminating(pod)) {
+      return Optional.of(new Loss(Loss.POD_DELETED, "pod " + name + " is being deleted", Optional.empty()));
+    }
+    String hash = pod.getMetadata().getAnnotations() == null ? null
+        : pod.getMetadata().getAnnotations().get(SessionPodFactory.ANNOTATION_TEMPLATE_HASH);
+    if (hash != null && !hash.equals(factory.templateHash(r.session()))) {
+      return Optional.of(new Loss(Loss.SPEC_CHANGED, "the pod template changed; restarting with a checkpoint",
+          Optional.empty()));
+    }
+    return Optional.empty();
+  }
+
+  private boolean heldByGuard(Reconciliation r, Loss loss) {
+    if (!loss.nodeBased() || !detector.isBlind()) {
+      return false;
+    }
+    String message = "node " + loss.nodeFailure().get().node() + " looks failed, but so do " + detector.failedNodes()
+        + " nodes: the operator may be cut off from the cluster; no migration until this clears";
+    if (!r.status().getConditions().stream().anyMatch(c -> "MassFailureGuard".equals(c.getReason()))) {
+      events.warning(r.session(), "MassFailureGuard", message);
+    }
+    r.ready("Running".equals(String.valueOf(r.status().getPhase())) ? "NodeUnreachable" : "Pending", message);
+    r.degraded("MassFailureGuard", message);
+    r.wakeIn(GUARD_RECHECK);
+    return true;
+  }
+
+  private void lose(Reconciliation r, Loss loss, Pod pod) {
+    migrations.begin(r, loss, pod);
+    migrations.advance(r);
+  }
+
+  private void suspend(Reconciliation r) {
+    var status = r.status();
+    status.setMigration(null);
+    var remaining = r.pods();
+    for (Pod pod : remaining) {
+      Optional<NodeFailure> failure = nodeFailure.apply(r.session(), PodView.node(pod));
+      if (failure.isPresent() || PodView.isSafeToForceDelete(pod)) {
+        pods.forceDelete(pod);
+      } else if (!PodView.isTerminating(pod)) {
+        pods.deleteGracefully(pod);
+      }
+    }
+    if (remaining.isEmpty()) {
+      if (status.getPhase() != SessionPhase.Suspended) {
+        events.normal(r.session(), "Suspended", "pod removed; volume and checkpoints kept");
+      }
+      status.setPhase(SessionPhase.Suspended);
+      status.setNodeName(null);
+      r.ready("Suspended", "spec.suspend is true; volume and checkpoints are kept");
+    } else {
+      r.ready("Suspending", "waiting for " + remaining.size() + " pod(s) to stop");
+      r.progressing("Suspending", "stopping the pod");
+    }
+  }
+
+  private static boolean generationUnchanged(Reconciliation r) {
+    Long observed = r.status().getObservedGeneration();
+    return observed != null && observed.equals(r.session().getMetadata().getGeneration());
+  }
+}

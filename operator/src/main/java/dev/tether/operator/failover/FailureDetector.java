@@ -1,0 +1,140 @@
+package dev.tether.operator.failover;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.SessionPhase;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.Event;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the absence of heartbeats into events. A failing node sends nothing, so a ticker checks, twice a
+ * second, every session's node against that session's detection timeout, and wakes a session once when
+ * its node crosses it. It also runs the mass-failure guard: when more than the configured share of nodes
+ * looks failed at once, the operator more likely lost sight of the cluster than the cluster lost its
+ * nodes, so no migration starts until the share drops again.
+ */
+public final class FailureDetector extends AbstractEventSource<NodeFailure, AgentSession> {
+  private static final Logger LOG = LoggerFactory.getLogger(FailureDetector.class);
+  private static final Duration TICK = Duration.ofMillis(500);
+
+  private final IndexedResourceCache<AgentSession> sessions;
+  private final NodeHealth health;
+  private final Supplier<Collection<Node>> nodes;
+  private final Function<AgentSession, Duration> timeoutOf;
+  private final Duration guardTimeout;
+  private final double massFailureThreshold;
+  private final Clock clock;
+  private final Map<ResourceID, Instant> woken = new ConcurrentHashMap<>();
+  private volatile boolean blind;
+  private volatile int failedNodes;
+  private ScheduledExecutorService ticker;
+
+  public FailureDetector(IndexedResourceCache<AgentSession> sessions, NodeHealth health,
+      Supplier<Collection<Node>> nodes, Function<AgentSession, Duration> timeoutOf, Duration guardTimeout,
+      double massFailureThreshold, Clock clock) {
+    super(NodeFailure.class, "failure-detector");
+    this.sessions = sessions;
+    this.health = health;
+    this.nodes = nodes;
+    this.timeoutOf = timeoutOf;
+    this.guardTimeout = guardTimeout;
+    this.massFailureThreshold = massFailureThreshold;
+    this.clock = clock;
+  }
+
+  @Override
+  public java.util.Set<NodeFailure> getSecondaryResources(AgentSession primary) {
+    return java.util.Set.of();
+  }
+
+  /** True while the mass-failure guard holds migrations back. */
+  public boolean isBlind() {
+    return blind;
+  }
+
+  public int failedNodes() {
+    return failedNodes;
+  }
+
+  @Override
+  public void start() {
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tether-failure-detector");
+      t.setDaemon(true);
+      return t;
+    });
+    ticker.scheduleWithFixedDelay(this::tickSafely, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    super.start();
+  }
+
+  @Override
+  public void stop() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
+    super.stop();
+  }
+
+  private void tickSafely() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      LOG.warn("failure detection tick failed", e);
+    }
+  }
+
+  void tick() {
+    Instant now = clock.instant();
+    updateGuard(now);
+    sessions.list().forEach(session -> {
+      ResourceID id = ResourceID.fromResource(session);
+      var status = session.getStatus();
+      if (status == null || status.getNodeName() == null || status.getMigration() != null
+          || !(status.getPhase() == SessionPhase.Running || status.getPhase() == SessionPhase.Pending)) {
+        woken.remove(id);
+        return;
+      }
+      var failure = health.failure(status.getNodeName(), timeoutOf.apply(session), now);
+      if (failure.isEmpty()) {
+        woken.remove(id);
+      } else if (!failure.get().lastSeen().equals(woken.put(id, failure.get().lastSeen()))) {
+        getEventHandler().handleEvent(new Event(id));
+      }
+    });
+  }
+
+  private void updateGuard(Instant now) {
+    Collection<Node> all = nodes.get();
+    int failed = (int) all.stream()
+        .filter(n -> health.failure(n.getMetadata().getName(), guardTimeout, now).isPresent()).count();
+    failedNodes = failed;
+    boolean nowBlind = all.size() >= 2 && failed > massFailureThreshold * all.size();
+    if (nowBlind != blind) {
+      blind = nowBlind;
+      if (nowBlind) {
+        LOG.warn("mass-failure guard engaged: {} of {} nodes look failed (threshold {}%); assuming the operator "
+            + "cannot see the cluster, no migration starts until this clears", failed, all.size(),
+            Math.round(massFailureThreshold * 100));
+      } else {
+        LOG.info("mass-failure guard released: {} of {} nodes look failed", failed, all.size());
+      }
+      // Sessions that were held back get another look.
+      woken.clear();
+    }
+  }
+}

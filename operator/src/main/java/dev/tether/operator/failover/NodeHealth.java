@@ -1,0 +1,83 @@
+package dev.tether.operator.failover;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Judges a node from its Node object and its heartbeat Lease in kube-node-lease. A node is failed when
+ * its Lease was not renewed for the detection timeout, or its Ready condition has not been True for that
+ * long, or it carries the out-of-service taint, or its Node object is gone. A node that renews again
+ * before the timeout was never failed: flapping causes no migration.
+ */
+public final class NodeHealth {
+  public static final String OUT_OF_SERVICE_TAINT = "node.kubernetes.io/out-of-service";
+
+  private final Function<String, Node> nodes;
+  private final Function<String, Lease> leases;
+
+  public NodeHealth(Function<String, Node> nodes, Function<String, Lease> leases) {
+    this.nodes = nodes;
+    this.leases = leases;
+  }
+
+  public Optional<NodeFailure> failure(String nodeName, Duration timeout, Instant now) {
+    if (nodeName == null) {
+      return Optional.empty();
+    }
+    Node node = nodes.apply(nodeName);
+    if (node == null) {
+      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeDeleted, now,
+          "node " + nodeName + " was deleted"));
+    }
+    if (node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
+        .anyMatch(t -> OUT_OF_SERVICE_TAINT.equals(t.getKey()))) {
+      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeOutOfService, now,
+          "node " + nodeName + " is tainted " + OUT_OF_SERVICE_TAINT));
+    }
+    Instant lastSeen = lastHeartbeat(nodeName).orElse(null);
+    if (lastSeen != null && lastSeen.plus(timeout).isBefore(now)) {
+      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, lastSeen,
+          "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(lastSeen, now).toSeconds()
+              + "s (timeout " + timeout.toSeconds() + "s)"));
+    }
+    NodeCondition ready = readyCondition(node);
+    if (ready != null && !"True".equals(ready.getStatus()) && ready.getLastTransitionTime() != null) {
+      Instant since = Instant.parse(ready.getLastTransitionTime());
+      if (since.plus(timeout).isBefore(now)) {
+        return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, since,
+            "node " + nodeName + " has been Ready=" + ready.getStatus() + " since " + ready.getLastTransitionTime()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The newest sign of life: Lease renewal, else the Ready condition's heartbeat. */
+  public Optional<Instant> lastHeartbeat(String nodeName) {
+    Lease lease = leases.apply(nodeName);
+    if (lease != null && lease.getSpec() != null && lease.getSpec().getRenewTime() != null) {
+      return Optional.of(lease.getSpec().getRenewTime().toInstant());
+    }
+    Node node = nodes.apply(nodeName);
+    NodeCondition ready = node == null ? null : readyCondition(node);
+    if (ready != null && ready.getLastHeartbeatTime() != null) {
+      return Optional.of(Instant.parse(ready.getLastHeartbeatTime()));
+    }
+    return Optional.empty();
+  }
+
+  public boolean exists(String nodeName) {
+    return nodes.apply(nodeName) != null;
+  }
+
+  private static NodeCondition readyCondition(Node node) {
+    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
+      return null;
+    }
+    return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+  }
+}

@@ -1,0 +1,11 @@
+package dev.tether.operator.pod;
+
+/** Why a new incarnation is started, recorded on its pod for the supervisor and for humans. */
+public record IncarnationCause(String reason, String previousPod, String previousNode) {
+  public static final String FIRST_START = "FirstStart";
+  public static final String RESUMED = "Resumed";
+
+  public static IncarnationCause firstStart() {
+    return new IncarnationCause(FIRST_START, null, null);
+  }
+}

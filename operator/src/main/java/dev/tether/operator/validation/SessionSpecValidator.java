@@ -1,0 +1,101 @@
+package dev.tether.operator.validation;
+
+import dev.tether.api.Tether;
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.AgentSessionSpec;
+import dev.tether.api.v1alpha1.FailoverSpec;
+import dev.tether.operator.support.Durations;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Semantic checks the CRD schema cannot express. Each problem is a sentence that says what to fix; the
+ * reconciler reports them as Ready=False/InvalidSpec and a Warning Event, and creates no pod.
+ */
+public final class SessionSpecValidator {
+  private final Predicate<String> storageClassExists;
+
+  /** @param storageClassExists answers whether a StorageClass of that name exists in the cluster */
+  public SessionSpecValidator(Predicate<String> storageClassExists) {
+    this.storageClassExists = storageClassExists;
+  }
+
+  public List<String> validate(AgentSession session) {
+    List<String> problems = new ArrayList<>();
+    AgentSessionSpec spec = session.getSpec();
+    if (spec == null || spec.getTemplate() == null) {
+      problems.add("spec.template is required");
+      return problems;
+    }
+    PodSpec pod = spec.getTemplate().getSpec();
+    if (pod == null || pod.getContainers() == null || pod.getContainers().isEmpty()) {
+      problems.add("spec.template.spec.containers must list at least one container");
+      return problems;
+    }
+    String mountPath = normalise(spec.getCheckpoint().getMountPath());
+    if (pod.getNodeName() != null && !pod.getNodeName().isBlank()) {
+      problems.add("spec.template.spec.nodeName pins the session to one node and prevents migration; "
+          + "use nodeSelector or affinity instead");
+    }
+    if ("Always".equals(pod.getRestartPolicy())) {
+      problems.add("spec.template.spec.restartPolicy Always would restart an agent that finished; "
+          + "use OnFailure (default) or Never");
+    }
+    if (pod.getVolumes() != null && pod.getVolumes().stream()
+        .anyMatch(v -> Tether.CHECKPOINT_VOLUME.equals(v.getName()))) {
+      problems.add("spec.template.spec.volumes must not define a volume named '" + Tether.CHECKPOINT_VOLUME
+          + "': the operator adds it");
+    }
+    List<Container> all = new ArrayList<>(pod.getContainers());
+    if (pod.getInitContainers() != null) {
+      all.addAll(pod.getInitContainers());
+    }
+    for (Container c : all) {
+      for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+        String other = normalise(m.getMountPath());
+        if (nested(mountPath, other)) {
+          problems.add("spec.checkpoint.mountPath " + mountPath + " clashes with volumeMount '" + m.getName()
+              + "' of container '" + c.getName() + "' at " + m.getMountPath()
+              + "; choose a mountPath that neither contains nor lies inside it");
+        }
+      }
+      if (c.getEnv() != null) {
+        c.getEnv().stream().map(e -> e.getName()).filter(n -> n != null && n.startsWith("TETHER_")).distinct()
+            .forEach(n -> problems.add("container '" + c.getName() + "' sets " + n
+                + "; TETHER_* variables are set by the operator"));
+      }
+    }
+    String storageClass = spec.getCheckpoint().getStorageClassName();
+    if (storageClass != null && !storageClass.isBlank() && !storageClassExists.test(storageClass)) {
+      problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
+    }
+    FailoverSpec failover = spec.getFailover();
+    try {
+      if (Durations.parse(failover.getMaxBackoff()).compareTo(Durations.parse(failover.getInitialBackoff())) < 0) {
+        problems.add("spec.failover.maxBackoff must not be shorter than spec.failover.initialBackoff");
+      }
+      Durations.parseOr(failover.getDetectionTimeout(), java.time.Duration.ZERO);
+      Durations.parse(failover.getMigrationWindow());
+      Durations.parse(failover.getVolumeDetachTimeout());
+    } catch (IllegalArgumentException e) {
+      problems.add("spec.failover: " + e.getMessage());
+    }
+    return problems;
+  }
+
+  private static String normalise(String path) {
+    if (path == null) {
+      return "";
+    }
+    String p = path.replaceAll("/+", "/");
+    return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+
+  private static boolean nested(String a, String b) {
+    return a.equals(b) || a.startsWith(b.equals("/") ? "/" : b + "/") || b.startsWith(a.equals("/") ? "/" : a + "/");
+  }
+}
