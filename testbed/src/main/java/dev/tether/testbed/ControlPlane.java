@@ -254,12 +254,16 @@ public final class ControlPlane implements AutoCloseable {
       CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
       client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
       client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
-              30, TimeUnit.SECONDS);
+          .waitUntilCondition(ControlPlane::established, 30, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   @Override

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -14,9 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.time.Duration;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,14 +23,7 @@ class ControlPlaneRestartIT {
 
   @BeforeAll
   static void start() {
-    plane = ControlPlane.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (plane != null) {
-      plane.close();
-    }
+    plane = SharedControlPlane.get();
   }
 
   @AfterEach
@@ -98,10 +88,7 @@ class ControlPlaneRestartIT {
   }
 
   private static String namespace() {
-    String name = "restart-" + UUID.randomUUID().toString().substring(0, 8);
-    plane.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
-    return name;
+    return Namespaces.create(plane.client(), "restart");
   }
 
   private static ConfigMap configMap(String name) {
