@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,20 +52,25 @@ public final class ControlPlane implements AutoCloseable {
    * @param apiServerFlags extra kube-apiserver flags, e.g. {@code "--watch-cache=false"}. kube-api-test
    *     puts its own flags (authorization mode, client CA, service accounts, ports) after these, so those
    *     cannot be changed here.
+   * @param auditLog whether the apiserver writes an {@link AuditLog} of all write requests
    */
-  public record Options(List<String> apiServerFlags) {
+  public record Options(List<String> apiServerFlags, boolean auditLog) {
     public Options {
       apiServerFlags = List.copyOf(apiServerFlags);
     }
 
     public static Options defaults() {
-      return new Options(List.of());
+      return new Options(List.of(), false);
     }
 
     public Options withApiServerFlags(String... flags) {
       List<String> all = new ArrayList<>(apiServerFlags);
       all.addAll(Arrays.asList(flags));
-      return new Options(all);
+      return new Options(all, auditLog);
+    }
+
+    public Options withAuditLog() {
+      return new Options(apiServerFlags, true);
     }
   }
 
@@ -78,6 +84,7 @@ public final class ControlPlane implements AutoCloseable {
   private final int etcdPort;
   private final TcpProxy proxy;
   private final HealthProbe health;
+  private final AuditLog auditLog;
   private final String kubeconfigYaml;
   private final Path kubeconfigFile;
   private final AtomicInteger issued = new AtomicInteger();
@@ -87,7 +94,12 @@ public final class ControlPlane implements AutoCloseable {
   private ControlPlane(Options options) throws IOException {
     this.workDir = Files.createTempDirectory("tether-control-plane-");
     String testDir = Binaries.kubeApiTestDir().toString();
+    Path auditFile = workDir.resolve("audit.log");
     List<String> flags = new ArrayList<>(options.apiServerFlags());
+    if (options.auditLog()) {
+      flags.addAll(AuditLog.apiServerFlags(workDir, auditFile));
+    }
+    this.auditLog = options.auditLog() ? new AuditLog(auditFile) : null;
     this.serverConfig = KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withTestDir(testDir)
         .withUpdateKubeConfig(false)
@@ -175,6 +187,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Client configuration for {@code user} in {@code groups}; see {@link #kubeconfigYamlFor}. */
   public Config configFor(String user, String... groups) {
     return Config.fromKubeconfig(kubeconfigYamlFor(user, groups));
+  }
+
+  /** The apiserver's audit log, if {@link Options#auditLog()} was set. */
+  public Optional<AuditLog> auditLog() {
+    return Optional.ofNullable(auditLog);
   }
 
   /** Stops the apiserver (killed, like a crash) and starts it again: etcd and its data stay. */
