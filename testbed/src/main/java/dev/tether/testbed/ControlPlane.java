@@ -225,6 +225,7 @@ public final class ControlPlane implements AutoCloseable {
       exited.set(true);
       LOG.error("kube-apiserver exited unexpectedly with {}", p.exitValue());
     }, serverConfig);
+    long started = System.nanoTime();
     int port = process.startApiServer(etcdPort);
     apiServer = process;
     try {
@@ -237,6 +238,7 @@ public final class ControlPlane implements AutoCloseable {
     // Only now: clients that came in while it started were dropped and retry, instead of seeing
     // a half-started apiserver (e.g. 404 for custom resources whose CRDs are not loaded yet).
     proxy.target(port);
+    LOG.info("kube-apiserver ready on port {} behind {} after {} ms", port, url(), (System.nanoTime() - started) / 1_000_000);
   }
 
   public synchronized boolean isApiServerRunning() {
