@@ -81,7 +81,7 @@ public final class ControlPlane implements AutoCloseable {
   private final ClientCaBundle apiServerCerts;
   private final CertificateAuthority ca;
   private final EtcdProcess etcd;
-  private final int etcdPort;
+  private int etcdPort;
   private final TcpProxy proxy;
   private final HealthProbe health;
   private final AuditLog auditLog;
@@ -115,7 +115,6 @@ public final class ControlPlane implements AutoCloseable {
     this.proxy = TcpProxy.start();
     this.etcd = new EtcdProcess(binaries, process -> LOG.error("etcd exited unexpectedly"), true,
         (int) STARTUP_TIMEOUT.toMillis());
-    this.etcdPort = etcd.startEtcd();
     this.kubeconfigYaml = new KubeConfig(certs, binaries).generateKubeConfigYaml(proxy.port());
     this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
     Files.writeString(kubeconfigFile, kubeconfigYaml);
@@ -134,6 +133,7 @@ public final class ControlPlane implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     try {
+      plane.etcdPort = plane.etcd.startEtcd();
       plane.startApiServer();
       plane.client = plane.newClient();
       Poll.until("default namespace", STARTUP_TIMEOUT, () -> true,
@@ -292,7 +292,11 @@ public final class ControlPlane implements AutoCloseable {
     }
     stopApiServer();
     etcd.stopEtcd();
-    etcd.cleanEtcdData();
+    try {
+      etcd.cleanEtcdData();
+    } catch (RuntimeException notStarted) {
+      // no data directories to delete
+    }
     proxy.close();
     try (var files = Files.walk(workDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

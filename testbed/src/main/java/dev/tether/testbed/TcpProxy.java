@@ -99,28 +99,39 @@ public final class TcpProxy implements AutoCloseable {
     }
     open.add(client);
     open.add(upstream);
-    threads.execute(() -> pipe(upstream, client));
-    pipe(client, upstream);
+    AtomicInteger directions = new AtomicInteger(2);
+    threads.execute(() -> pipe(upstream, client, directions));
+    pipe(client, upstream, directions);
   }
 
-  /** Copies one direction; when either side ends, both sockets close so the peer sees it. */
-  private void pipe(Socket from, Socket to) {
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+  /**
+   * Copies one direction. At its end the other side gets a half-close, as a direct connection would;
+   * both sockets close once both directions ended, or at once on an error (reset, killed process).
+   */
+  private void pipe(Socket from, Socket to, AtomicInteger directions) {
+    boolean clean = false;
+    try {
+      InputStream in = from.getInputStream();
+      OutputStream out = to.getOutputStream();
       byte[] buffer = new byte[16 * 1024];
       int read;
       while ((read = in.read(buffer)) >= 0) {
         out.write(buffer, 0, read);
         out.flush();
       }
+      to.shutdownOutput();
+      clean = true;
     } catch (SocketException e) {
-      // reset or closed by the other direction: normal end of a forwarded connection
+      // reset, or closed by the other direction: a normal end of a forwarded connection
     } catch (IOException e) {
       LOG.debug("proxy connection ended", e);
     } finally {
-      closeQuietly(from);
-      closeQuietly(to);
-      open.remove(from);
-      open.remove(to);
+      if (!clean || directions.decrementAndGet() == 0) {
+        closeQuietly(from);
+        closeQuietly(to);
+        open.remove(from);
+        open.remove(to);
+      }
     }
   }
 
