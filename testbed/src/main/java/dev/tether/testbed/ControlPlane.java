@@ -1,7 +1,12 @@
 package dev.tether.testbed;
 
-import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.binary.BinaryManager;
+import io.fabric8.kubeapitest.cert.CertManager;
+import io.fabric8.kubeapitest.kubeconfig.KubeConfig;
+import io.fabric8.kubeapitest.process.EtcdProcess;
+import io.fabric8.kubeapitest.process.KubeAPIServerProcess;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,42 +16,138 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A real kube-apiserver with its etcd, started through fabric8 kube-api-test from the binaries that
- * {@code hack/install-control-plane.sh} provides (or that kube-api-test downloads where it has internet).
- * No controller-manager and no scheduler: the simulated nodes play the kubelets and bind pods.
+ * A real kube-apiserver with its etcd, from the binaries that {@code hack/install-control-plane.sh}
+ * provides (or that kube-api-test downloads where it has internet), put together from kube-api-test's
+ * building blocks so that the apiserver can be stopped and started again on its own while etcd and its
+ * data stay. Clients talk to a {@link TcpProxy} on a fixed loopback port, so {@link #url()} and every
+ * client made from {@link #config()} survive apiserver restarts.
+ *
+ * <p>Authorization is RBAC (kube-api-test's setting). The admin user is kube-api-test's
+ * {@code kubeapitest} in {@code system:masters}; {@link #configFor} makes clients for other users.
+ * No controller-manager and no scheduler unless a test starts {@link KubeControllers}.
  */
 public final class ControlPlane implements AutoCloseable {
   /** The generated CRD, packaged by the api module. */
   public static final String CRD_RESOURCE = "/META-INF/fabric8/agentsessions.tether.dev-v1.yml";
 
-  private final KubeAPIServer server;
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+
+  /**
+   * How to start the control plane.
+   *
+   * @param apiServerFlags extra kube-apiserver flags, e.g. {@code "--watch-cache=false"}. kube-api-test
+   *     puts its own flags (authorization mode, client CA, service accounts, ports) after these, so those
+   *     cannot be changed here.
+   * @param auditLog whether the apiserver writes an {@link AuditLog} of all write requests
+   */
+  public record Options(List<String> apiServerFlags, boolean auditLog) {
+    public Options {
+      apiServerFlags = List.copyOf(apiServerFlags);
+    }
+
+    public static Options defaults() {
+      return new Options(List.of(), false);
+    }
+
+    public Options withApiServerFlags(String... flags) {
+      List<String> all = new ArrayList<>(apiServerFlags);
+      all.addAll(Arrays.asList(flags));
+      return new Options(all, auditLog);
+    }
+
+    public Options withAuditLog() {
+      return new Options(apiServerFlags, true);
+    }
+  }
+
+  private final Path workDir;
+  private final KubeAPIServerConfig serverConfig;
+  private final BinaryManager binaries;
+  private final CertManager certs;
+  private final ClientCaBundle apiServerCerts;
+  private final CertificateAuthority ca;
+  private final EtcdProcess etcd;
+  private int etcdPort;
+  private final TcpProxy proxy;
+  private final HealthProbe health;
+  private final AuditLog auditLog;
   private final String kubeconfigYaml;
   private final Path kubeconfigFile;
-  private final KubernetesClient client;
+  private final AtomicInteger issued = new AtomicInteger();
+  private KubeAPIServerProcess apiServer;
+  private KubernetesClient client;
 
-  private ControlPlane(KubeAPIServer server) {
-    this.server = server;
-    this.kubeconfigYaml = server.getKubeConfigYaml();
+  private ControlPlane(Options options) throws IOException {
+    this.workDir = Files.createTempDirectory("tether-control-plane-");
+    String testDir = Binaries.kubeApiTestDir().toString();
+    Path auditFile = workDir.resolve("audit.log");
+    List<String> flags = new ArrayList<>(options.apiServerFlags());
+    if (options.auditLog()) {
+      flags.addAll(AuditLog.apiServerFlags(workDir, auditFile));
+    }
+    this.auditLog = options.auditLog() ? new AuditLog(auditFile) : null;
+    this.serverConfig = KubeAPIServerConfigBuilder.anAPIServerConfig()
+        .withTestDir(testDir)
+        .withUpdateKubeConfig(false)
+        .withApiServerFlags(flags)
+        .build();
+    this.binaries = new BinaryManager(serverConfig);
+    binaries.initAndDownloadIfRequired();
+    this.certs = new CertManager(testDir);
+    certs.createCertificatesIfNeeded();
+    this.ca = CertificateAuthority.create(workDir);
+    this.apiServerCerts = ClientCaBundle.write(certs, testDir, ca, workDir.resolve("client-ca.crt"));
+    this.health = HealthProbe.trusting(Path.of(certs.getAPIServerCertPath()));
+    this.proxy = TcpProxy.start();
+    this.etcd = new EtcdProcess(binaries, process -> LOG.error("etcd exited unexpectedly"), true,
+        (int) STARTUP_TIMEOUT.toMillis());
+    this.kubeconfigYaml = new KubeConfig(certs, binaries).generateKubeConfigYaml(proxy.port());
+    this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
+    Files.writeString(kubeconfigFile, kubeconfigYaml);
+  }
+
+  /** Starts etcd and the apiserver with the default options. */
+  public static ControlPlane start() {
+    return start(Options.defaults());
+  }
+
+  public static ControlPlane start(Options options) {
+    ControlPlane plane;
     try {
-      this.kubeconfigFile = Files.createTempFile("tether-kubeconfig-", ".yaml");
-      Files.writeString(kubeconfigFile, kubeconfigYaml);
+      plane = new ControlPlane(options);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.client = newClient();
+    try {
+      plane.etcdPort = plane.etcd.startEtcd();
+      plane.startApiServer();
+      plane.client = plane.newClient();
+      Poll.until("default namespace", STARTUP_TIMEOUT, () -> true,
+          () -> plane.client.namespaces().withName("default").get() != null);
+      return plane;
+    } catch (RuntimeException e) {
+      plane.close();
+      throw e;
+    }
   }
 
-  public static ControlPlane start() {
-    var config = KubeAPIServerConfigBuilder.anAPIServerConfig()
-        .withTestDir(Binaries.kubeApiTestDir().toString())
-        .withUpdateKubeConfig(false)
-        .build();
-    var server = new KubeAPIServer(config);
-    server.start();
-    return new ControlPlane(server);
+  /** The apiserver's address: the proxy's, the same across apiserver restarts. */
+  public String url() {
+    return "https://127.0.0.1:" + proxy.port();
   }
 
   /** An admin client (system:masters). */
@@ -59,6 +160,7 @@ public final class ControlPlane implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(config()).build();
   }
 
+  /** Admin client configuration. Set {@link Config#setImpersonateUsername} on it to act as another user. */
   public Config config() {
     return Config.fromKubeconfig(kubeconfigYaml);
   }
@@ -67,9 +169,99 @@ public final class ControlPlane implements AutoCloseable {
     return kubeconfigYaml;
   }
 
-  /** The kubeconfig written to a file, for kubectl and helm. */
+  /** The admin kubeconfig written to a file, for kubectl and helm. */
   public Path kubeconfigFile() {
     return kubeconfigFile;
+  }
+
+  /**
+   * A kubeconfig for {@code user} in {@code groups}, with a new client certificate (CN=user, O=group).
+   * The user has no permissions beyond what RBAC grants it (or its groups).
+   */
+  public String kubeconfigYamlFor(String user, String... groups) {
+    String fileName = "user-" + issued.incrementAndGet();
+    CertificateAuthority.Issued certificate = ca.issueClient(workDir, fileName, user, groups);
+    return Kubeconfig.yaml(url(), Path.of(certs.getAPIServerCertPath()), certificate, user);
+  }
+
+  /** Client configuration for {@code user} in {@code groups}; see {@link #kubeconfigYamlFor}. */
+  public Config configFor(String user, String... groups) {
+    return Config.fromKubeconfig(kubeconfigYamlFor(user, groups));
+  }
+
+  /** The apiserver's audit log, if {@link Options#auditLog()} was set. */
+  public Optional<AuditLog> auditLog() {
+    return Optional.ofNullable(auditLog);
+  }
+
+  /** Stops the apiserver (killed, like a crash) and starts it again: etcd and its data stay. */
+  public void restartApiServer() {
+    stopApiServer();
+    startApiServer();
+  }
+
+  /**
+   * Stops the apiserver process. Until {@link #startApiServer()}, connections to {@link #url()} are
+   * accepted and dropped at once; open connections (watches) break now.
+   */
+  public synchronized void stopApiServer() {
+    if (apiServer == null) {
+      return;
+    }
+    proxy.target(0);
+    apiServer.stopApiServer();
+    proxy.disconnectAll();
+    apiServer = null;
+  }
+
+  /** Starts the apiserver again (on a new port behind the same proxy) and waits until /readyz answers. */
+  public synchronized void startApiServer() {
+    if (apiServer != null) {
+      return;
+    }
+    // A new process object each time: kube-api-test's stops only once.
+    AtomicBoolean exited = new AtomicBoolean();
+    KubeAPIServerProcess process = new KubeAPIServerProcess(apiServerCerts, binaries, p -> {
+      exited.set(true);
+      LOG.error("kube-apiserver exited unexpectedly with {}", p.exitValue());
+    }, serverConfig);
+    long started = System.nanoTime();
+    int port = process.startApiServer(etcdPort);
+    apiServer = process;
+    try {
+      Poll.until("kube-apiserver /readyz", STARTUP_TIMEOUT, () -> !exited.get(), () -> health.ok(port, "/readyz"));
+    } catch (RuntimeException e) {
+      process.stopApiServer();
+      apiServer = null;
+      throw e;
+    }
+    // Only now: clients that came in while it started were dropped and retry, instead of seeing
+    // a half-started apiserver (e.g. 404 for custom resources whose CRDs are not loaded yet).
+    proxy.target(port);
+    LOG.info("kube-apiserver ready on port {} behind {} after {} ms", port, url(), (System.nanoTime() - started) / 1_000_000);
+  }
+
+  public synchronized boolean isApiServerRunning() {
+    return apiServer != null;
+  }
+
+  /** The apiserver's serving certificate (self-signed); also the root CA for ServiceAccount tokens. */
+  Path apiServerCertificate() {
+    return Path.of(certs.getAPIServerCertPath());
+  }
+
+  /** The key that signs and verifies ServiceAccount tokens. */
+  Path serviceAccountKey() {
+    return Path.of(certs.getAPIServerKeyPath());
+  }
+
+  /** The test bed's CA that signs client certificates. */
+  CertificateAuthority.Issued clientCa() {
+    return ca.files();
+  }
+
+  Path workDir() {
+    return workDir;
   }
 
   /** Creates (or updates) the AgentSession CRD generated from the model, and waits until it is served. */
@@ -81,22 +273,35 @@ public final class ControlPlane implements AutoCloseable {
       CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
       client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
       client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
-              30, TimeUnit.SECONDS);
+          .waitUntilCondition(ControlPlane::established, 30, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
   @Override
   public void close() {
-    client.close();
-    server.stop();
+    if (client != null) {
+      client.close();
+    }
+    stopApiServer();
+    etcd.stopEtcd();
     try {
-      Files.deleteIfExists(kubeconfigFile);
+      etcd.cleanEtcdData();
+    } catch (RuntimeException notStarted) {
+      // no data directories to delete
+    }
+    proxy.close();
+    try (var files = Files.walk(workDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
-      // a temp file; nothing to lose
+      // a temp directory; nothing to lose
     }
   }
 }
