@@ -73,7 +73,7 @@ public final class AttachDetachController implements AutoCloseable {
     Map<String, Desired> desired = desiredAttachments();
     Map<String, VolumeAttachment> ours = new HashMap<>();
     for (VolumeAttachment va : informers.attachments.getStore().list()) {
-      if (Volumes.DRIVER.equals(va.getSpec().getAttacher())) {
+      if (Volumes.ATTACHER.equals(va.getSpec().getAttacher())) {
         ours.put(va.getMetadata().getName(), va);
       }
     }
@@ -144,7 +144,7 @@ public final class AttachDetachController implements AutoCloseable {
     var va = new VolumeAttachmentBuilder()
         .withNewMetadata().withName(name).endMetadata()
         .withNewSpec()
-          .withAttacher(Volumes.DRIVER)
+          .withAttacher(Volumes.ATTACHER)
           .withNodeName(want.nodeName())
           .withNewSource().withPersistentVolumeName(want.pvName()).endSource()
         .endSpec()

@@ -54,7 +54,7 @@ final class ReconcileLoop implements AutoCloseable {
         try {
           task.run();
         } catch (RuntimeException e) {
-          LOG.warn("{}: {}", name, e.toString(), e);
+          LOG.warn("{}: {}", name, e.toString());
           requestAfter(RETRY);
         }
       });

@@ -55,7 +55,7 @@ public final class VolumeProvisioner implements AutoCloseable {
           .withName(Volumes.STORAGE_CLASS)
           .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
         .endMetadata()
-        .withProvisioner(Volumes.DRIVER)
+        .withProvisioner(Volumes.PROVISIONER)
         .withReclaimPolicy("Delete")
         .withVolumeBindingMode("Immediate")
         .build();
@@ -134,7 +134,7 @@ public final class VolumeProvisioner implements AutoCloseable {
     var pv = new PersistentVolumeBuilder()
         .withNewMetadata()
           .withName(pvName)
-          .addToAnnotations(PROVISIONED_BY, Volumes.DRIVER)
+          .addToAnnotations(PROVISIONED_BY, Volumes.PROVISIONER)
         .endMetadata()
         .withNewSpec()
           .withCapacity(Map.of("storage", size == null ? new Quantity("1Gi") : size))
@@ -182,7 +182,7 @@ public final class VolumeProvisioner implements AutoCloseable {
   private void reclaimIfReleased(PersistentVolume pv) {
     var annotations = pv.getMetadata().getAnnotations();
     var claimRef = pv.getSpec().getClaimRef();
-    if (annotations == null || !Volumes.DRIVER.equals(annotations.get(PROVISIONED_BY)) || claimRef == null
+    if (annotations == null || !Volumes.PROVISIONER.equals(annotations.get(PROVISIONED_BY)) || claimRef == null
         || !"Delete".equals(pv.getSpec().getPersistentVolumeReclaimPolicy())) {
       return;
     }

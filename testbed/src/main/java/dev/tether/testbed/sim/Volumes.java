@@ -12,8 +12,13 @@ import java.util.Objects;
 
 /** Naming and classification of the simulated storage, shared by the provisioner, attach/detach and nodes. */
 final class Volumes {
-  /** Provisioner and attacher name, standing in for a CSI driver. */
-  static final String DRIVER = "tether.dev/simulated";
+  /** The StorageClass provisioner. */
+  static final String PROVISIONER = "tether.dev/simulated";
+  /**
+   * The CSI driver that attaches the volumes: VolumeAttachment's attacher must be a DNS subdomain, so it cannot
+   * be the provisioner's name.
+   */
+  static final String ATTACHER = "simulated.tether.dev";
   static final String STORAGE_CLASS = "standard";
 
   private Volumes() {}
@@ -42,7 +47,7 @@ final class Volumes {
   static String attachmentName(String pvName, String nodeName) {
     try {
       byte[] hash = MessageDigest.getInstance("SHA-256")
-          .digest((pvName + DRIVER + nodeName).getBytes(StandardCharsets.UTF_8));
+          .digest((pvName + ATTACHER + nodeName).getBytes(StandardCharsets.UTF_8));
       return "csi-" + HexFormat.of().formatHex(hash);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -51,6 +56,6 @@ final class Volumes {
 
   /** How a kubelet lists a mounted attachable volume in the Node's status.volumesInUse. */
   static String inUseName(String pvName) {
-    return "kubernetes.io/csi/" + DRIVER + "^" + pvName;
+    return "kubernetes.io/csi/" + ATTACHER + "^" + pvName;
   }
 }
