@@ -1,0 +1,61 @@
+package dev.tether.testbed.sim;
+
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/** Naming and classification of the simulated storage, shared by the provisioner, attach/detach and nodes. */
+final class Volumes {
+  /** The StorageClass provisioner. */
+  static final String PROVISIONER = "tether.dev/simulated";
+  /**
+   * The CSI driver that attaches the volumes: VolumeAttachment's attacher must be a DNS subdomain, so it cannot
+   * be the provisioner's name.
+   */
+  static final String ATTACHER = "simulated.tether.dev";
+  static final String STORAGE_CLASS = "standard";
+
+  private Volumes() {}
+
+  static List<String> claimNames(Pod pod) {
+    List<Volume> volumes = pod.getSpec().getVolumes();
+    if (volumes == null) {
+      return List.of();
+    }
+    return volumes.stream()
+        .map(Volume::getPersistentVolumeClaim)
+        .filter(Objects::nonNull)
+        .map(claim -> claim.getClaimName())
+        .distinct()
+        .toList();
+  }
+
+  /** ReadWriteOnce volumes are attached to one node at a time; ReadWriteMany ones (network shares) are not. */
+  static boolean needsAttachment(PersistentVolume pv) {
+    List<String> modes = pv.getSpec().getAccessModes();
+    return modes != null && !modes.contains("ReadWriteMany")
+        && (modes.contains("ReadWriteOnce") || modes.contains("ReadWriteOncePod"));
+  }
+
+  /** The VolumeAttachment name the CSI attach/detach controller would use: csi-sha256(volume, attacher, node). */
+  static String attachmentName(String pvName, String nodeName) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256")
+          .digest((pvName + ATTACHER + nodeName).getBytes(StandardCharsets.UTF_8));
+      return "csi-" + HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** How a kubelet lists a mounted attachable volume in the Node's status.volumesInUse. */
+  static String inUseName(String pvName) {
+    return "kubernetes.io/csi/" + ATTACHER + "^" + pvName;
+  }
+}
