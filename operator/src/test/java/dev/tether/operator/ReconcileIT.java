@@ -1,64 +1,222 @@
 package dev.tether.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.Tether;
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
 import dev.tether.api.v1alpha1.SessionPhase;
-import dev.tether.testbed.ControlPlane;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.tether.operator.status.Conditions;
+import dev.tether.testbed.sim.SimulatedNode;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Duration;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** AgentSession into pod + volume + service on a real apiserver with simulated nodes. */
 class ReconcileIT {
-  static ControlPlane cp;
-  static TetherOperator operator;
-  static KubernetesClient client;
+  final OperatorTestBed bed = OperatorTestBed.get();
   String ns;
-
-  @BeforeAll
-  static void start() {
-    cp = ControlPlane.start();
-    cp.installCrd();
-    client = cp.client();
-    operator = TetherOperator.start(cp.newClient(), OperatorSettings.defaults());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (cp != null) {
-      cp.close();
-    }
-  }
+  String pool;
+  SimulatedNode node;
 
   @BeforeEach
-  void namespace() {
-    ns = "t-" + UUID.randomUUID().toString().substring(0, 8);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+  void setUp() {
+    ns = bed.newNamespace();
+    pool = bed.newPool();
+    node = bed.addNode(pool, "a");
   }
 
   @Test
-  void createsVolumeServiceAndFirstPodWithEpochOne() {
-    client.resource(Sessions.agent(ns, "alpha")).create();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Pod pod = client.pods().inNamespace(ns).withName("alpha-1").get();
-      assertThat(pod).isNotNull();
-      assertThat(pod.getMetadata().getLabels()).containsEntry(Tether.LABEL_EPOCH, "1");
+  void runsTheSessionWithVolumeServiceAndIdentity() {
+    bed.create(bed.session(ns, "alpha", pool));
+    AgentSession s = bed.awaitRunning(ns, "alpha", 1);
+
+    assertThat(s.getStatus().getPodName()).isEqualTo("alpha-1");
+    assertThat(s.getStatus().getNodeName()).isEqualTo(node.name());
+    assertThat(s.getStatus().getObservedGeneration()).isEqualTo(s.getMetadata().getGeneration());
+    assertThat(Conditions.isTrue(s.getStatus().getConditions(), Conditions.READY)).isTrue();
+    assertThat(Conditions.isTrue(s.getStatus().getConditions(), Conditions.DEGRADED)).isFalse();
+    Pod pod = bed.client().pods().inNamespace(ns).withName("alpha-1").get();
+    var env = pod.getSpec().getContainers().get(0).getEnv();
+    assertThat(env).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo(Tether.ENV_EPOCH);
+      assertThat(e.getValue()).isEqualTo("1");
     });
-    AgentSession s = client.resources(AgentSession.class).inNamespace(ns).withName("alpha").get();
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/tether/checkpoints"));
+    assertThat(pod.getSpec().getVolumes()).anySatisfy(v ->
+        assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("alpha-checkpoints"));
+    assertThat(pod.getSpec().getHostname()).isEqualTo("alpha");
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("alpha-checkpoints").get()
+        .getStatus().getPhase()).isEqualTo("Bound");
+    assertThat(bed.client().services().inNamespace(ns).withName("alpha").get().getSpec().getClusterIP())
+        .isEqualTo("None");
+  }
+
+  @Test
+  void aSecondReconcileOfAnUnchangedSessionWritesNothing() {
+    bed.create(bed.session(ns, "idle", pool));
+    bed.awaitRunning(ns, "idle", 1);
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.get(ns, "idle").getStatus().getNodeName() != null);
+    String podVersion = bed.client().pods().inNamespace(ns).withName("idle-1").get().getMetadata().getResourceVersion();
+    String pvcVersion = bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()
+        .getMetadata().getResourceVersion();
+    String svcVersion = bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion();
+
+    // A metadata-only change wakes the operator without changing the spec.
+    bed.awaitAnotherReconcile(ns, "idle", () -> bed.client().resources(AgentSession.class).inNamespace(ns)
+        .withName("idle").edit(s -> {
+          s.getMetadata().setAnnotations(Map.of("touched", "yes"));
+          return s;
+        }));
+    String sessionVersion = bed.get(ns, "idle").getMetadata().getResourceVersion();
+    bed.awaitAnotherReconcile(ns, "idle", () -> bed.client().resources(AgentSession.class).inNamespace(ns)
+        .withName("idle").edit(s -> {
+          s.getMetadata().setAnnotations(Map.of("touched", "again"));
+          return s;
+        }));
+
+    assertThat(bed.client().pods().inNamespace(ns).withName("idle-1").get().getMetadata().getResourceVersion())
+        .isEqualTo(podVersion);
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()
+        .getMetadata().getResourceVersion()).isEqualTo(pvcVersion);
+    assertThat(bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion())
+        .isEqualTo(svcVersion);
+    // Only our own annotation edit changed the session: no status write followed it.
+    long after = Long.parseLong(bed.get(ns, "idle").getMetadata().getResourceVersion());
+    assertThat(after).isGreaterThan(Long.parseLong(sessionVersion));
+    assertThat(bed.get(ns, "idle").getStatus().getEpoch()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeletedPodIsReplacedWithTheNextEpoch() {
+    bed.create(bed.session(ns, "beta", pool));
+    bed.awaitRunning(ns, "beta", 1);
+    bed.client().pods().inNamespace(ns).withName("beta-1").delete();
+
+    AgentSession s = bed.awaitRunning(ns, "beta", 2);
+    assertThat(s.getStatus().getPodName()).isEqualTo("beta-2");
+    assertThat(s.getStatus().getMigrations()).singleElement()
+        .satisfies(m -> assertThat(m.getReason()).isEqualTo("PodDeleted"));
+    assertThat(bed.pods(ns, "beta")).extracting(p -> p.getMetadata().getName()).containsExactly("beta-2");
+  }
+
+  @Test
+  void anEvictedPodIsReplacedWithTheNextEpoch() {
+    bed.create(bed.session(ns, "gamma", pool));
+    bed.awaitRunning(ns, "gamma", 1);
+    node.evict(ns, "gamma-1");
+
+    AgentSession s = bed.awaitRunning(ns, "gamma", 2);
+    assertThat(s.getStatus().getMigrations()).singleElement()
+        .satisfies(m -> assertThat(m.getReason()).isEqualTo("Evicted"));
+    assertThat(bed.pods(ns, "gamma")).extracting(p -> p.getMetadata().getName()).containsExactly("gamma-2");
+  }
+
+  @Test
+  void anAgentThatExitsZeroFinishesTheSession() {
+    bed.create(bed.session(ns, "done", pool));
+    bed.awaitRunning(ns, "done", 1);
+    node.completePod(ns, "done-1", 0);
+
+    AgentSession s = bed.awaitPhase(ns, "done", SessionPhase.Succeeded);
     assertThat(s.getStatus().getEpoch()).isEqualTo(1);
-    assertThat(s.getStatus().getPhase()).isEqualTo(SessionPhase.Pending);
-    assertThat(client.persistentVolumeClaims().inNamespace(ns).withName("alpha-checkpoints").get()).isNotNull();
-    assertThat(client.services().inNamespace(ns).withName("alpha").get().getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(bed.pods(ns, "done")).extracting(p -> p.getMetadata().getName()).containsExactly("done-1");
+  }
+
+  @Test
+  void suspendRemovesThePodKeepsTheVolumeAndResumeStartsTheNextEpoch() {
+    bed.create(bed.session(ns, "nap", pool));
+    bed.awaitRunning(ns, "nap", 1);
+    setSuspend("nap", true);
+
+    bed.awaitPhase(ns, "nap", SessionPhase.Suspended);
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.pods(ns, "nap").isEmpty());
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("nap-checkpoints").get()).isNotNull();
+
+    setSuspend("nap", false);
+    AgentSession s = bed.awaitRunning(ns, "nap", 2);
+    assertThat(s.getStatus().getPodName()).isEqualTo("nap-2");
+  }
+
+  @Test
+  void invalidSpecIsReportedWithoutAPodAndFixingItRecovers() {
+    AgentSession s = bed.session(ns, "bad", pool);
+    s.getSpec().getTemplate().getSpec().getContainers().get(0).setVolumeMounts(List.of(
+        new VolumeMountBuilder().withName("scratch").withMountPath("/var/lib/tether").build()));
+    s.getSpec().getTemplate().getSpec().setVolumes(List.of(
+        new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build()));
+    bed.create(s);
+
+    AgentSession reported = bed.awaitSession(ns, "bad", x -> Conditions.find(x.getStatus().getConditions(),
+        Conditions.READY).map(c -> "InvalidSpec".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(reported.getStatus().getConditions(), Conditions.READY).get().getMessage())
+        .contains("clashes with volumeMount 'scratch'");
+    assertThat(bed.pods(ns, "bad")).isEmpty();
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("bad-checkpoints").get()).isNull();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().anyMatch(e -> "InvalidSpec".equals(e.getReason()) && "Warning".equals(e.getType())));
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("bad").edit(x -> {
+      x.getSpec().getCheckpoint().setMountPath("/checkpoints");
+      return x;
+    });
+    bed.awaitRunning(ns, "bad", 1);
+  }
+
+  @Test
+  void theSchemaRejectsWhatItCanExpress() {
+    AgentSession noTemplate = Sessions.agent(ns, "x");
+    noTemplate.getSpec().setTemplate(null);
+    assertThatThrownBy(() -> bed.create(noTemplate)).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.template");
+
+    AgentSession zeroRetain = Sessions.agent(ns, "y");
+    zeroRetain.getSpec().getCheckpoint().setRetain(0);
+    assertThatThrownBy(() -> bed.create(zeroRetain)).hasMessageContaining("spec.checkpoint.retain");
+
+    AgentSession badTimeout = Sessions.agent(ns, "z");
+    badTimeout.getSpec().getFailover().setDetectionTimeout("soon");
+    assertThatThrownBy(() -> bed.create(badTimeout)).hasMessageContaining("spec.failover.detectionTimeout");
+
+    AgentSession relativeMount = Sessions.agent(ns, "w");
+    relativeMount.getSpec().getCheckpoint().setMountPath("data");
+    assertThatThrownBy(() -> bed.create(relativeMount)).hasMessageContaining("spec.checkpoint.mountPath");
+  }
+
+  @Test
+  void deletionHonoursTheReclaimPolicy() {
+    AgentSession keep = bed.session(ns, "keep", pool);
+    AgentSession drop = bed.session(ns, "drop", pool);
+    drop.getSpec().getCheckpoint().setReclaimPolicy(ReclaimPolicy.Delete);
+    bed.create(keep);
+    bed.create(drop);
+    bed.awaitRunning(ns, "keep", 1);
+    bed.awaitRunning(ns, "drop", 1);
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("keep").delete();
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("drop").delete();
+
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.get(ns, "keep") == null && bed.get(ns, "drop") == null);
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.pods(ns, "keep").isEmpty() && bed.pods(ns, "drop").isEmpty());
+    var kept = bed.client().persistentVolumeClaims().inNamespace(ns).withName("keep-checkpoints").get();
+    assertThat(kept).isNotNull();
+    assertThat(kept.getMetadata().getOwnerReferences()).isEmpty();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() ->
+        bed.client().persistentVolumeClaims().inNamespace(ns).withName("drop-checkpoints").get() == null);
+  }
+
+  private void setSuspend(String name, boolean suspend) {
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName(name).edit(s -> {
+      s.getSpec().setSuspend(suspend);
+      return s;
+    });
   }
 }

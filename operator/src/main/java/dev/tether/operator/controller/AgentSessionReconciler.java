@@ -19,6 +19,7 @@ import dev.tether.operator.failover.VolumeGate;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.operator.status.Conditions;
 import dev.tether.operator.status.StatusWriter;
 import dev.tether.operator.support.Durations;
 import dev.tether.operator.validation.SessionSpecValidator;
@@ -132,10 +133,17 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       Reconciliation r = new Reconciliation(session, podsOf(session, context), context, c.writer, clock.instant());
       List<String> problems = c.validator.validate(session);
       if (!problems.isEmpty()) {
-        invalid(r, problems, c.events);
+        invalid(r, "InvalidSpec", String.join("; ", problems), c.events);
+      } else if (rejectedAtThisGeneration(session)) {
+        String message = Conditions.find(session.getStatus().getConditions(), Conditions.READY).get().getMessage();
+        invalid(r, "PodRejected", message, c.events);
       } else {
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
-        c.lifecycle.reconcile(r);
+        try {
+          c.lifecycle.reconcile(r);
+        } catch (PodRejectedException e) {
+          invalid(r, "PodRejected", e.getMessage(), c.events);
+        }
       }
       r.persist();
       return r.wakeIn().map(d -> UpdateControl.<AgentSession>noUpdate().rescheduleAfter(d.plusMillis(50)))
@@ -145,18 +153,25 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     }
   }
 
-  private void invalid(Reconciliation r, List<String> problems, EventRecorder events) {
-    String message = String.join("; ", problems);
+  /** A pod the apiserver refused stays refused until the spec changes: no retry loop meanwhile. */
+  private static boolean rejectedAtThisGeneration(AgentSession session) {
+    return session.getStatus() != null && Conditions.find(session.getStatus().getConditions(), Conditions.READY)
+        .filter(c -> "PodRejected".equals(c.getReason()))
+        .filter(c -> java.util.Objects.equals(c.getObservedGeneration(), session.getMetadata().getGeneration()))
+        .isPresent();
+  }
+
+  private void invalid(Reconciliation r, String reason, String message, EventRecorder events) {
     boolean alreadyReported = r.status().getConditions() != null && r.status().getConditions().stream()
-        .anyMatch(c -> "InvalidSpec".equals(c.getReason()) && message.equals(c.getMessage()));
+        .anyMatch(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()));
     r.status().setObservedGeneration(r.session().getMetadata().getGeneration());
     if (r.status().getPhase() == null) {
       r.status().setPhase(dev.tether.api.v1alpha1.SessionPhase.Pending);
     }
-    r.ready("InvalidSpec", message);
-    r.degraded("InvalidSpec", message);
+    r.ready(reason, message);
+    r.degraded(reason, message);
     if (!alreadyReported) {
-      events.warning(r.session(), "InvalidSpec", message);
+      events.warning(r.session(), reason, message);
     }
   }
 

@@ -33,11 +33,23 @@ public final class IncarnationStarter {
     status.setPodName(SessionLabels.podName(r.session(), epoch));
     status.setNodeName(null);
     r.persist();
-    pods.create(factory.build(r.session(), epoch, cause, avoidNodes));
+    create(factory.build(r.session(), epoch, cause, avoidNodes));
   }
 
   /** Creates the pod of the epoch already in status (the create of an earlier pass did not happen). */
   public void recreateCurrent(Reconciliation r, IncarnationCause cause, Set<String> avoidNodes) {
-    pods.create(factory.build(r.session(), r.status().getEpoch(), cause, avoidNodes));
+    create(factory.build(r.session(), r.status().getEpoch(), cause, avoidNodes));
+  }
+
+  private void create(io.fabric8.kubernetes.api.model.Pod pod) {
+    try {
+      pods.create(pod);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 422 || e.getCode() == 400) {
+        throw new PodRejectedException(pod.getMetadata().getName(), e.getStatus() != null
+            ? e.getStatus().getMessage() : e.getMessage());
+      }
+      throw e;
+    }
   }
 }

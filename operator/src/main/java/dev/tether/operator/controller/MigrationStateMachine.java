@@ -245,9 +245,11 @@ public final class MigrationStateMachine {
     return new IncarnationCause(m.getReason(), m.getFromPod(), m.getFromNode());
   }
 
+  /** Only a failed node is excluded: a pod deleted or evicted on a healthy node may come back to it. */
   private static Set<String> avoid(Migration m) {
-    return m.getFromNode() == null || Loss.SPEC_CHANGED.equals(m.getReason()) || Loss.POD_DELETED.equals(m.getReason())
-        ? Set.of() : Set.of(m.getFromNode());
+    boolean nodeFailed = java.util.Arrays.stream(NodeFailure.Reason.values())
+        .anyMatch(reason -> reason.name().equals(m.getReason()));
+    return m.getFromNode() != null && nodeFailed ? Set.of(m.getFromNode()) : Set.of();
   }
 
   private static int migrationsInWindow(Reconciliation r) {
