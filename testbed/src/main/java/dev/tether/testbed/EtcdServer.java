@@ -39,6 +39,10 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  public int clientPort() {
+    return clientPort;
+  }
+
   public String endpoint() {
     return "http://127.0.0.1:" + clientPort;
   }
