@@ -5,7 +5,6 @@ import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubeapitest.binary.BinaryManager;
 import io.fabric8.kubeapitest.cert.CertManager;
 import io.fabric8.kubeapitest.kubeconfig.KubeConfig;
-import io.fabric8.kubeapitest.process.EtcdProcess;
 import io.fabric8.kubeapitest.process.KubeAPIServerProcess;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -31,8 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A real kube-apiserver with its etcd, from the binaries that {@code hack/install-control-plane.sh}
  * provides (or that kube-api-test downloads where it has internet), put together from kube-api-test's
- * building blocks so that the apiserver can be stopped and started again on its own while etcd and its
- * data stay. Clients talk to a {@link TcpProxy} on a fixed loopback port, so {@link #url()} and every
+ * building blocks (binaries, certificates, apiserver process) and a loopback-only {@link EtcdServer}, so
+ * that the apiserver can be stopped and started again on its own while etcd and its data stay. Clients talk to a {@link TcpProxy} on a fixed loopback port, so {@link #url()} and every
  * client made from {@link #config()} survive apiserver restarts.
  *
  * <p>Authorization is RBAC (kube-api-test's setting). The admin user is kube-api-test's
@@ -80,8 +79,7 @@ public final class ControlPlane implements AutoCloseable {
   private final CertManager certs;
   private final ClientCaBundle apiServerCerts;
   private final CertificateAuthority ca;
-  private final EtcdProcess etcd;
-  private int etcdPort;
+  private EtcdServer etcd;
   private final TcpProxy proxy;
   private final HealthProbe health;
   private final AuditLog auditLog;
@@ -113,8 +111,6 @@ public final class ControlPlane implements AutoCloseable {
     this.apiServerCerts = ClientCaBundle.write(certs, testDir, ca, workDir.resolve("client-ca.crt"));
     this.health = HealthProbe.trusting(Path.of(certs.getAPIServerCertPath()));
     this.proxy = TcpProxy.start();
-    this.etcd = new EtcdProcess(binaries, process -> LOG.error("etcd exited unexpectedly"), true,
-        (int) STARTUP_TIMEOUT.toMillis());
     this.kubeconfigYaml = new KubeConfig(certs, binaries).generateKubeConfigYaml(proxy.port());
     this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
     Files.writeString(kubeconfigFile, kubeconfigYaml);
@@ -133,7 +129,8 @@ public final class ControlPlane implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     try {
-      plane.etcdPort = plane.etcd.startEtcd();
+      // The test bed's etcd rather than kube-api-test's, which listens on all interfaces.
+      plane.etcd = EtcdServer.start();
       plane.startApiServer();
       plane.client = plane.newClient();
       Poll.until("default namespace", STARTUP_TIMEOUT, () -> true,
@@ -226,7 +223,7 @@ public final class ControlPlane implements AutoCloseable {
       LOG.error("kube-apiserver exited unexpectedly with {}", p.exitValue());
     }, serverConfig);
     long started = System.nanoTime();
-    int port = process.startApiServer(etcdPort);
+    int port = process.startApiServer(etcd.clientPort());
     apiServer = process;
     try {
       Poll.until("kube-apiserver /readyz", STARTUP_TIMEOUT, () -> !exited.get(), () -> health.ok(port, "/readyz"));
@@ -291,11 +288,8 @@ public final class ControlPlane implements AutoCloseable {
       client.close();
     }
     stopApiServer();
-    etcd.stopEtcd();
-    try {
-      etcd.cleanEtcdData();
-    } catch (RuntimeException notStarted) {
-      // no data directories to delete
+    if (etcd != null) {
+      etcd.close();
     }
     proxy.close();
     try (var files = Files.walk(workDir)) {

@@ -9,10 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A standalone single-member etcd on loopback, for the checkpoint context store. It can be stopped and
@@ -22,7 +20,7 @@ public final class EtcdServer implements AutoCloseable {
   private final Path dir;
   private final int clientPort;
   private final int peerPort;
-  private Process process;
+  private LocalProcess process;
 
   private EtcdServer(Path dir, int clientPort, int peerPort) {
     this.dir = dir;
@@ -39,6 +37,10 @@ public final class EtcdServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  public int clientPort() {
+    return clientPort;
   }
 
   public String endpoint() {
@@ -63,62 +65,30 @@ public final class EtcdServer implements AutoCloseable {
         "--listen-peer-urls", peer,
         "--initial-advertise-peer-urls", peer,
         "--initial-cluster", "tether=" + peer);
-    try {
-      process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
-          .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    awaitHealthy(Duration.ofSeconds(30));
+    process = LocalProcess.start("etcd", command, dir.resolve("etcd.log"));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(2)).build();
+    Poll.until(process.describe(), Duration.ofSeconds(30), process::isAlive, () -> healthy(http, health));
   }
 
   /** Stops the process (SIGTERM, then SIGKILL); the data stays. */
   public synchronized void stop() {
-    if (process == null) {
-      return;
+    if (process != null) {
+      process.stop();
+      process = null;
     }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    process = null;
   }
 
-  private void awaitHealthy(Duration timeout) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-        .timeout(Duration.ofSeconds(2)).build();
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("etcd exited with " + process.exitValue() + "; see " + dir.resolve("etcd.log"));
-      }
-      try {
-        HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200 && response.body().contains("true")) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      // Polling a process that is starting: there is no event to wait on.
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+  private static boolean healthy(HttpClient http, HttpRequest health) {
+    try {
+      HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 && response.body().contains("true");
+    } catch (IOException e) {
+      return false; // not listening yet
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
-    throw new IllegalStateException("etcd not healthy after " + timeout + "; see " + dir.resolve("etcd.log"));
   }
 
   @Override
