@@ -147,16 +147,34 @@ public final class ContextStore implements AutoCloseable {
    * sequence is greater than the last committed one.
    */
   public CommitResult commit(SessionKey session, long epoch, Manifest manifest) {
+    return commit(session, epoch, manifest, 0);
+  }
+
+  /**
+   * Like {@link #commit(SessionKey, long, Manifest)}, and in the same transaction applies retention: deletes the
+   * manifests with a sequence up to {@code manifest.sequence() - retain} (0 keeps everything). Saves the
+   * separate read and write of {@link #prune} on every checkpoint; the caller deletes blobs up to that sequence.
+   */
+  public CommitResult commit(SessionKey session, long epoch, Manifest manifest, int retain) {
+    if (retain < 0) {
+      throw new IllegalArgumentException("retain must be >= 0: " + retain);
+    }
     if (manifest.epoch() != epoch) {
       throw new IllegalArgumentException("manifest epoch " + manifest.epoch() + " is not the caller's " + epoch);
     }
     ByteSequence epochKey = bytes(keys.epoch(session));
     ByteSequence lastKey = bytes(keys.lastSequence(session));
     ByteSequence sequence = bytes(KeyLayout.pad(manifest.sequence()));
-    Op[] writes = {
+    List<Op> writeList = new ArrayList<>(List.of(
         Op.put(bytes(keys.checkpoint(session, manifest.sequence())), ByteSequence.from(Json.manifest(manifest)),
             PutOption.DEFAULT),
-        Op.put(lastKey, sequence, PutOption.DEFAULT)};
+        Op.put(lastKey, sequence, PutOption.DEFAULT)));
+    long pruneUpTo = retain == 0 ? 0 : manifest.sequence() - retain;
+    if (pruneUpTo >= 1) {
+      writeList.add(Op.delete(bytes(keys.checkpoints(session)),
+          DeleteOption.builder().withRange(bytes(keys.checkpoint(session, pruneUpTo + 1))).build()));
+    }
+    Op[] writes = writeList.toArray(Op[]::new);
     Op firstOrNewer = Op.txn(
         new Cmp[] {new Cmp(lastKey, Cmp.Op.EQUAL, CmpTarget.version(0))},
         writes,

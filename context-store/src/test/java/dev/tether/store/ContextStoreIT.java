@@ -101,6 +101,21 @@ class ContextStoreIT {
   }
 
   @Test
+  void commitCanPruneInTheSameTransaction() {
+    SessionKey session = newSession();
+    store.advanceEpoch(session, 1);
+    for (long sequence : new long[] {1, 2, 3, 5, 6}) {
+      assertThat(store.commit(session, 1, manifest(sequence, 1), 3)).isInstanceOf(CommitResult.Committed.class);
+    }
+    assertThat(store.manifests(session)).extracting(Manifest::sequence).containsExactly(6L, 5L);
+    assertThat(store.commit(session, 1, manifest(7, 1), 3)).isInstanceOf(CommitResult.Committed.class);
+    assertThat(store.manifests(session)).extracting(Manifest::sequence).containsExactly(7L, 6L, 5L);
+    assertThat(store.commit(session, 2, manifest(8, 2), 1)).as("fenced commits prune nothing")
+        .isInstanceOf(CommitResult.Fenced.class);
+    assertThat(store.manifests(session)).hasSize(3);
+  }
+
+  @Test
   void restoreRecordsAndCheckpointRequests() {
     SessionKey session = newSession();
     assertThat(store.restore(session, 2)).isEmpty();

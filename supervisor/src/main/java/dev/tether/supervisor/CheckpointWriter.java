@@ -6,7 +6,6 @@ import dev.tether.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -76,7 +75,7 @@ final class CheckpointWriter {
           Optional<String> answers = state.pendingRequestId();
           Manifest manifest = new Manifest(sequence, config.epoch(), staged.digest(), staged.size(), Instant.now(),
               metadata, answers.orElse(null));
-          CommitResult result = store.commit(config.session(), config.epoch(), manifest);
+          CommitResult result = store.commit(config.session(), config.epoch(), manifest, config.retain());
           if (result instanceof CommitResult.Committed) {
             state.lastSequence(sequence);
             answers.ifPresent(id -> state.answered(id, manifest.sequence()));
@@ -111,19 +110,18 @@ final class CheckpointWriter {
     return new Outcome.Fenced(currentEpoch);
   }
 
-  /** Keeps the newest {@code retain} checkpoints; deletes the manifests, then the blobs, of older ones. */
+  /**
+   * Deletes the blobs of checkpoints that the commit transaction pruned (sequence up to last - retain), and
+   * temp files of earlier attempts. Run after the reply: it is not on the agent's critical path.
+   */
   void applyRetention() {
     lock.lock();
     try {
-      List<Manifest> removed = store.prune(config.session(), config.retain());
-      long newestRemoved = removed.stream().mapToLong(Manifest::sequence).max().orElse(0);
-      blobs.sweep(newestRemoved, state.lastSequence());
-      if (!removed.isEmpty()) {
-        LOG.info("{} retention removed sequences {}", who, removed.stream().map(Manifest::sequence).toList());
-      }
+      long last = state.lastSequence();
+      blobs.sweep(last - config.retain(), last);
     } catch (IOException | RuntimeException e) {
-      // Retention is retried after the next commit.
-      LOG.warn("{} retention failed: {}", who, e.toString());
+      // Retried after the next commit.
+      LOG.warn("{} blob retention failed: {}", who, e.toString());
     } finally {
       lock.unlock();
     }

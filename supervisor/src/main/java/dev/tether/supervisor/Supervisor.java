@@ -22,6 +22,14 @@ public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   private static final int HTTP_THREADS = 8;
 
+  static {
+    // The JDK server writes headers and body separately; with Nagle on, small replies wait ~40 ms for the
+    // client's delayed ACK. Read when the first HttpServer is created, so set it before that.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final SupervisorConfig config;
   private final ContextStore store;
   private final SessionState state = new SessionState();
