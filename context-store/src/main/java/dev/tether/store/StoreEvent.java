@@ -1,0 +1,17 @@
+package dev.tether.store;
+
+/** A change under the root prefix, decoded from an etcd watch event. */
+public sealed interface StoreEvent {
+  SessionKey session();
+
+  record CheckpointCommitted(SessionKey session, Manifest manifest) implements StoreEvent {}
+
+  record RestoreRecorded(SessionKey session, RestoreRecord record) implements StoreEvent {}
+
+  record EpochChanged(SessionKey session, long epoch) implements StoreEvent {}
+
+  record CheckpointRequested(SessionKey session, CheckpointRequest request) implements StoreEvent {}
+
+  /** The checkpoint request was deleted (answered or withdrawn by the operator). */
+  record CheckpointRequestCleared(SessionKey session) implements StoreEvent {}
+}

@@ -1,0 +1,129 @@
+package dev.tether.supervisor;
+
+import dev.tether.store.CommitResult;
+import dev.tether.store.ContextStore;
+import dev.tether.store.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Saves one checkpoint: blob to the volume first, then the manifest to etcd, fenced by the epoch. One at a time.
+ * A blob is only ever published under a free name, or over a leftover that etcd confirms is not committed, so a
+ * fenced incarnation that shares the volume cannot replace a blob the current incarnation committed.
+ */
+final class CheckpointWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointWriter.class);
+  private static final int ATTEMPTS = 3;
+
+  sealed interface Outcome {
+    record Committed(Manifest manifest) implements Outcome {}
+
+    record Fenced(long currentEpoch) implements Outcome {}
+
+    /** The operator has not established this epoch in etcd (yet). */
+    record EpochNotEstablished(long storedEpoch) implements Outcome {}
+
+    record Conflict(String message) implements Outcome {}
+  }
+
+  private final SupervisorConfig config;
+  private final ContextStore store;
+  private final BlobStore blobs;
+  private final SessionState state;
+  private final String who;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  CheckpointWriter(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state) {
+    this.config = config;
+    this.store = store;
+    this.blobs = blobs;
+    this.state = state;
+    this.who = config.session() + " epoch=" + config.epoch();
+  }
+
+  /** Throws {@link BlobStore.TooLargeException}, IOException, or a StoreException (etcd unreachable). */
+  Outcome write(InputStream body, Map<String, String> metadata) throws IOException {
+    lock.lock();
+    try {
+      if (state.fenced()) {
+        return new Outcome.Fenced(state.currentEpoch());
+      }
+      long sequence = state.lastSequence() + 1;
+      BlobStore.Staged staged = blobs.stage(sequence, body, config.maxCheckpointBytes());
+      try {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+          if (!blobs.publishNew(staged, sequence)) {
+            // The name is taken: a checkpoint committed by someone else, or our own attempt that never committed.
+            long storedEpoch = store.epoch(config.session());
+            if (storedEpoch > config.epoch()) {
+              return fenced(storedEpoch);
+            }
+            long storedLast = store.lastSequence(config.session());
+            if (storedLast >= sequence) {
+              state.lastSequence(storedLast);
+              sequence = storedLast + 1;
+              continue;
+            }
+            blobs.publishReplacing(staged, sequence);
+          }
+          Optional<String> answers = state.pendingRequestId();
+          Manifest manifest = new Manifest(sequence, config.epoch(), staged.digest(), staged.size(), Instant.now(),
+              metadata, answers.orElse(null));
+          CommitResult result = store.commit(config.session(), config.epoch(), manifest, config.retain());
+          if (result instanceof CommitResult.Committed) {
+            state.lastSequence(sequence);
+            answers.ifPresent(id -> state.answered(id, manifest.sequence()));
+            LOG.info("{} committed checkpoint sequence={} size={} digest={}{}", who, sequence, staged.size(),
+                staged.digest(), answers.map(id -> " answering request " + id).orElse(""));
+            return new Outcome.Committed(manifest);
+          }
+          if (result instanceof CommitResult.Fenced fenced) {
+            if (fenced.superseded()) {
+              return fenced(fenced.currentEpoch());
+            }
+            LOG.warn("{} cannot commit: stored epoch is {}", who, fenced.currentEpoch());
+            return new Outcome.EpochNotEstablished(fenced.currentEpoch());
+          }
+          CommitResult.SequenceConflict conflict = (CommitResult.SequenceConflict) result;
+          state.lastSequence(conflict.lastSequence());
+          LOG.warn("{} sequence {} conflicts with last committed {}", who, sequence, conflict.lastSequence());
+          return new Outcome.Conflict("sequence " + sequence + " is not after " + conflict.lastSequence());
+        }
+        return new Outcome.Conflict("could not find a free sequence after " + ATTEMPTS + " attempts");
+      } finally {
+        blobs.discard(staged);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Outcome fenced(long currentEpoch) {
+    state.fence(currentEpoch);
+    LOG.warn("{} FENCED: epoch {} owns the session; refusing all further writes", who, currentEpoch);
+    return new Outcome.Fenced(currentEpoch);
+  }
+
+  /**
+   * Deletes the blobs of checkpoints that the commit transaction pruned (sequence up to last - retain), and
+   * temp files of earlier attempts. Run after the reply: it is not on the agent's critical path.
+   */
+  void applyRetention() {
+    lock.lock();
+    try {
+      long last = state.lastSequence();
+      blobs.sweep(last - config.retain(), last);
+    } catch (IOException | RuntimeException e) {
+      // Retried after the next commit.
+      LOG.warn("{} blob retention failed: {}", who, e.toString());
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.tether.supervisor;
+
+import dev.tether.store.ContextStore;
+import dev.tether.store.RestoreRecord;
+import dev.tether.store.StoreException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs once when the supervisor starts, retrying while etcd is unreachable: is this incarnation still the
+ * current one, what would it restore, record that (once per incarnation), and then report ready. With
+ * {@link RestorePolicy#RequireLatest} a newest checkpoint that does not verify keeps the supervisor unready.
+ */
+final class StartupCheck implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(StartupCheck.class);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+  private final SupervisorConfig config;
+  private final ContextStore store;
+  private final BlobStore blobs;
+  private final SessionState state;
+  private final CountDownLatch closed;
+  private final String who;
+
+  StartupCheck(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
+               CountDownLatch closed) {
+    this.config = config;
+    this.store = store;
+    this.blobs = blobs;
+    this.state = state;
+    this.closed = closed;
+    this.who = config.session() + " epoch=" + config.epoch();
+  }
+
+  @Override
+  public void run() {
+    Duration backoff = Duration.ofMillis(200);
+    while (closed.getCount() > 0) {
+      try {
+        check();
+        return;
+      } catch (StoreException e) {
+        state.waitingForStore("checkpoint store unreachable: " + e.getMessage());
+        LOG.warn("{} startup check: etcd unreachable ({}); retrying in {} ms", who, e.getMessage(),
+            backoff.toMillis());
+      } catch (IOException | RuntimeException e) {
+        state.waitingForStore("startup check failed: " + e);
+        LOG.error("{} startup check failed; retrying", who, e);
+      }
+      try {
+        if (closed.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  private void check() throws IOException {
+    long storedEpoch = store.epoch(config.session());
+    if (storedEpoch > config.epoch()) {
+      state.fence(storedEpoch);
+      LOG.warn("{} FENCED at startup: epoch {} owns the session", who, storedEpoch);
+      return;
+    }
+    store.checkpointRequest(config.session())
+        .filter(request -> request.epoch() == config.epoch())
+        .ifPresent(state::requested);
+    long lastSequence = store.lastSequence(config.session());
+    Optional<RestoreRecord> recorded = store.restore(config.session(), config.epoch());
+    RestoreRecord record;
+    boolean refuse;
+    try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
+      refuse = point.newestFailed() && config.restorePolicy() == RestorePolicy.RequireLatest;
+      record = refuse
+          ? new RestoreRecord(config.epoch(), null, null, false,
+              "RequireLatest: " + point.reason().replaceFirst(", (restored \\d+|nothing restored)$", "")
+                  + "; refusing to restore", Instant.now())
+          : new RestoreRecord(config.epoch(), point.restored().map(m -> m.sequence()).orElse(null),
+              point.restored().map(m -> m.digest()).orElse(null), point.fallback(), point.reason(), Instant.now());
+    }
+    if (recorded.isEmpty()) {
+      store.recordRestore(config.session(), record);
+    } else {
+      record = recorded.get(); // a restarted supervisor of the same incarnation keeps the first record
+    }
+    if (refuse) {
+      state.notReady("restore refused: " + record.reason(), record);
+      LOG.error("{} restore refused, not becoming ready: {}", who, record.reason());
+      return;
+    }
+    state.ready(record, lastSequence);
+    LOG.info("{} ready; restore point sequence={} fallback={} reason={}", who, record.sequence(),
+        record.fallback(), record.reason());
+  }
+}

@@ -1,0 +1,123 @@
+package dev.tether.supervisor;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.tether.store.ContextStore;
+import dev.tether.store.StoreEvent;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session supervisor: the HTTP API, the startup restore check and a watch on the session's keys. Runs as
+ * the sidecar's main ({@link SupervisorMain}) or embedded ({@link #start}), e.g. by the test bed.
+ */
+public final class Supervisor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+  private static final int HTTP_THREADS = 8;
+
+  static {
+    // The JDK server writes headers and body separately; with Nagle on, small replies wait ~40 ms for the
+    // client's delayed ACK. Read when the first HttpServer is created, so set it before that.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private final SupervisorConfig config;
+  private final ContextStore store;
+  private final SessionState state = new SessionState();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final HttpServer server;
+  private final ExecutorService httpThreads;
+  private final ContextStore.Watch watch;
+  private final Thread startup;
+
+  private Supervisor(SupervisorConfig config) throws IOException {
+    this.config = config;
+    this.store = ContextStore.connect(config.store());
+    try {
+      BlobStore blobs = new BlobStore(config.checkpointDir());
+      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state);
+      // Watch first, then read: a request or epoch change made in between is not missed.
+      this.watch = store.watch(config.session(), this::onEvent);
+      this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
+      AtomicInteger threads = new AtomicInteger();
+      // Long polls hold a thread each; bounded so a misbehaving client cannot exhaust the pod.
+      this.httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 60, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), r -> {
+            Thread thread = new Thread(r, "tether-supervisor-http-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          });
+      server.setExecutor(httpThreads);
+      new SupervisorApi(config, store, blobs, state, writer).register(server);
+      server.start();
+      this.startup = new Thread(new StartupCheck(config, store, blobs, state, closed), "tether-supervisor-startup");
+      startup.setDaemon(true);
+      startup.start();
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    LOG.info("{} epoch={} supervisor listening on {}:{}, checkpoints in {}", config.session(), config.epoch(),
+        config.bind(), port(), config.checkpointDir());
+  }
+
+  public static Supervisor start(SupervisorConfig config) throws IOException {
+    return new Supervisor(config);
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public SupervisorConfig config() {
+    return config;
+  }
+
+  /** Ready: the startup restore check passed and the incarnation is not fenced. */
+  public boolean ready() {
+    return state.ready();
+  }
+
+  public boolean fenced() {
+    return state.fenced();
+  }
+
+  private void onEvent(StoreEvent event) {
+    if (!event.session().equals(config.session())) {
+      return;
+    }
+    String who = config.session() + " epoch=" + config.epoch();
+    if (event instanceof StoreEvent.EpochChanged changed && changed.epoch() > config.epoch()) {
+      if (!state.fenced()) {
+        LOG.warn("{} FENCED: epoch advanced to {}; refusing all further writes", who, changed.epoch());
+      }
+      state.fence(changed.epoch());
+    } else if (event instanceof StoreEvent.CheckpointRequested requested
+        && requested.request().epoch() == config.epoch()) {
+      LOG.info("{} checkpoint requested: id={} deadline={}", who, requested.request().requestId(),
+          requested.request().deadline());
+      state.requested(requested.request());
+    } else if (event instanceof StoreEvent.CheckpointRequestCleared) {
+      state.requestCleared();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed.countDown();
+    server.stop(0);
+    httpThreads.shutdownNow();
+    watch.close();
+    store.close();
+    LOG.info("{} epoch={} supervisor stopped", config.session(), config.epoch());
+  }
+}

@@ -1,0 +1,268 @@
+package dev.tether.supervisor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tether.store.ContextStore;
+import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
+import dev.tether.store.StoreAccessDeniedException;
+import dev.tether.store.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The localhost HTTP API the agent talks to (see docs/checkpoint-api.md). */
+final class SupervisorApi {
+  private static final Logger LOG = LoggerFactory.getLogger(SupervisorApi.class);
+  static final Duration MAX_LONG_POLL = Duration.ofSeconds(30);
+
+  private final SupervisorConfig config;
+  private final ContextStore store;
+  private final BlobStore blobs;
+  private final SessionState state;
+  private final CheckpointWriter writer;
+  private final String who;
+
+  SupervisorApi(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
+                CheckpointWriter writer) {
+    this.config = config;
+    this.store = store;
+    this.blobs = blobs;
+    this.state = state;
+    this.writer = writer;
+    this.who = config.session() + " epoch=" + config.epoch();
+  }
+
+  void register(HttpServer server) {
+    server.createContext("/", exchange -> handle(exchange, this::route));
+  }
+
+  private interface Handler {
+    void handle(HttpExchange exchange) throws IOException;
+  }
+
+  private void handle(HttpExchange exchange, Handler handler) {
+    try {
+      handler.handle(exchange);
+    } catch (StoreAccessDeniedException e) {
+      LOG.error("{} etcd refused access: {}", who, e.getMessage());
+      respondQuietly(exchange, 500, "store-access-denied", e.getMessage());
+    } catch (StoreException e) {
+      LOG.warn("{} etcd unavailable: {}", who, e.getMessage());
+      respondQuietly(exchange, 503, "store-unavailable", "the checkpoint store (etcd) cannot be reached: "
+          + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("{} {} {} failed", who, exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      respondQuietly(exchange, 500, "internal", String.valueOf(e.getMessage()));
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private static void respondQuietly(HttpExchange exchange, int status, String error, String message) {
+    try {
+      Http.error(exchange, status, error, message);
+    } catch (IOException | RuntimeException ignored) {
+      // headers were already sent, or the client is gone
+    }
+  }
+
+  private void route(HttpExchange exchange) throws IOException {
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getPath();
+    switch (path) {
+      case "/v1/checkpoints" -> only("POST", method, exchange, this::postCheckpoint);
+      case "/v1/checkpoints/latest" -> only("GET", method, exchange, this::getLatest);
+      case "/v1/session" -> only("GET", method, exchange, this::getSession);
+      case "/v1/checkpoint-request" -> only("GET", method, exchange, this::getCheckpointRequest);
+      case "/healthz" -> Http.text(exchange, 200, "ok");
+      case "/readyz" -> {
+        if (state.ready()) {
+          Http.text(exchange, 200, "ok");
+        } else {
+          Http.text(exchange, 503, "not ready: " + state.notReadyReason());
+        }
+      }
+      default -> Http.error(exchange, 404, "not-found", "no such endpoint: " + path);
+    }
+  }
+
+  private static void only(String expected, String method, HttpExchange exchange, Handler handler)
+      throws IOException {
+    if (!expected.equals(method)) {
+      exchange.getResponseHeaders().set("Allow", expected);
+      Http.error(exchange, 405, "method-not-allowed", "use " + expected);
+      return;
+    }
+    handler.handle(exchange);
+  }
+
+  // POST /v1/checkpoints
+  private void postCheckpoint(HttpExchange exchange) throws IOException {
+    if (state.fenced()) {
+      fenced(exchange, state.currentEpoch());
+      return;
+    }
+    if (!state.ready()) {
+      Http.error(exchange, 503, "not-ready", "not ready: " + state.notReadyReason());
+      return;
+    }
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    if (length != null && Long.parseLong(length.trim()) > config.maxCheckpointBytes()) {
+      tooLarge(exchange);
+      return;
+    }
+    Map<String, String> metadata;
+    try {
+      metadata = CheckpointMetadata.from(exchange);
+    } catch (IllegalArgumentException e) {
+      Http.error(exchange, 400, "bad-metadata", e.getMessage());
+      return;
+    }
+    CheckpointWriter.Outcome outcome;
+    try (InputStream body = exchange.getRequestBody()) {
+      outcome = writer.write(body, metadata);
+    } catch (BlobStore.TooLargeException e) {
+      tooLarge(exchange);
+      return;
+    }
+    if (outcome instanceof CheckpointWriter.Outcome.Committed committed) {
+      Manifest m = committed.manifest();
+      Http.json(exchange, 201, Http.object().put("sequence", m.sequence()).put("epoch", m.epoch())
+          .put("digest", m.digest()).put("size", m.size()));
+      exchange.close();
+      writer.applyRetention();
+    } else if (outcome instanceof CheckpointWriter.Outcome.Fenced fenced) {
+      fenced(exchange, fenced.currentEpoch());
+    } else if (outcome instanceof CheckpointWriter.Outcome.EpochNotEstablished notYet) {
+      Http.error(exchange, 503, "epoch-not-established", "etcd holds epoch " + notYet.storedEpoch()
+          + ", this incarnation is " + config.epoch() + "; retry later");
+    } else if (outcome instanceof CheckpointWriter.Outcome.Conflict conflict) {
+      Http.error(exchange, 503, "sequence-conflict", conflict.message() + "; retry");
+    }
+  }
+
+  private void fenced(HttpExchange exchange, long currentEpoch) throws IOException {
+    Http.json(exchange, 409, Http.object().put("error", "fenced").put("epoch", config.epoch())
+        .put("currentEpoch", currentEpoch)
+        .put("message", "a newer incarnation (epoch " + currentEpoch + ") owns this session: stop working and exit;"
+            + " no further checkpoint will be accepted"));
+  }
+
+  private void tooLarge(HttpExchange exchange) throws IOException {
+    Http.error(exchange, 413, "too-large", "checkpoints are limited to " + config.maxCheckpointBytes() + " bytes");
+  }
+
+  // GET /v1/checkpoints/latest
+  private void getLatest(HttpExchange exchange) throws IOException {
+    try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
+      var headers = exchange.getResponseHeaders();
+      headers.set("X-Tether-Epoch", Long.toString(config.epoch()));
+      headers.set("X-Tether-Restore-Fallback", Boolean.toString(point.fallback()));
+      headers.set("X-Tether-Restore-Reason", point.reason());
+      if (point.newestFailed() && config.restorePolicy() == RestorePolicy.RequireLatest) {
+        Http.error(exchange, 409, "restore-refused", "restore policy RequireLatest: " + point.reason()
+            + "; the newest checkpoint must be repaired or deleted by an operator");
+        return;
+      }
+      if (point.restored().isEmpty()) {
+        Http.error(exchange, 404, "no-checkpoint", point.reason());
+        return;
+      }
+      Manifest manifest = point.manifest();
+      headers.set("X-Tether-Sequence", Long.toString(manifest.sequence()));
+      headers.set("X-Tether-Digest", manifest.digest());
+      headers.set("X-Tether-Checkpoint-Epoch", Long.toString(manifest.epoch()));
+      headers.set("X-Tether-Created-At", manifest.createdAt().toString());
+      headers.set("Content-Type", "application/octet-stream");
+      CheckpointMetadata.toHeaders(exchange, manifest.metadata());
+      exchange.sendResponseHeaders(200, manifest.size() == 0 ? -1 : manifest.size());
+      try (InputStream in = point.blob().stream(); OutputStream out = exchange.getResponseBody()) {
+        in.transferTo(out);
+      }
+    }
+  }
+
+  // GET /v1/session
+  private void getSession(HttpExchange exchange) throws IOException {
+    ObjectNode body = Http.object()
+        .put("name", config.session().name())
+        .put("namespace", config.session().namespace())
+        .put("epoch", config.epoch())
+        .put("fenced", state.fenced())
+        .put("ready", state.ready())
+        .put("lastSequence", state.lastSequence());
+    if (state.fenced()) {
+      body.put("currentEpoch", state.currentEpoch());
+    }
+    if (!state.ready()) {
+      body.put("notReadyReason", state.notReadyReason());
+    }
+    Optional<RestoreRecord> restored = state.restoredFrom();
+    if (restored.isPresent()) {
+      RestoreRecord r = restored.get();
+      ObjectNode node = body.putObject("restoredFrom");
+      if (r.sequence() == null) {
+        node.putNull("sequence");
+      } else {
+        node.put("sequence", r.sequence());
+      }
+      node.put("digest", r.digest()).put("fallback", r.fallback()).put("reason", r.reason())
+          .put("time", r.time().toString());
+    } else {
+      body.putNull("restoredFrom");
+    }
+    Optional<SessionState.Request> request = state.request();
+    if (request.isPresent()) {
+      body.set("checkpointRequested", requestJson(request.get()));
+    } else {
+      body.putNull("checkpointRequested");
+    }
+    Http.json(exchange, 200, body);
+  }
+
+  // GET /v1/checkpoint-request[?wait=30]
+  private void getCheckpointRequest(HttpExchange exchange) throws IOException {
+    Duration wait;
+    try {
+      String raw = Http.query(exchange).getOrDefault("wait", "0");
+      wait = Duration.ofSeconds(Long.parseLong(raw.endsWith("s") ? raw.substring(0, raw.length() - 1) : raw));
+    } catch (NumberFormatException e) {
+      Http.error(exchange, 400, "bad-wait", "wait is a number of seconds");
+      return;
+    }
+    if (wait.compareTo(MAX_LONG_POLL) > 0) {
+      wait = MAX_LONG_POLL;
+    }
+    Optional<SessionState.Request> pending;
+    try {
+      pending = state.awaitPendingRequest(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pending = Optional.empty();
+    }
+    if (pending.isEmpty()) {
+      Http.empty(exchange, 204);
+      return;
+    }
+    Http.json(exchange, 200, requestJson(pending.get()));
+  }
+
+  private static ObjectNode requestJson(SessionState.Request request) {
+    ObjectNode node = Http.object()
+        .put("requestId", request.request().requestId())
+        .put("epoch", request.request().epoch())
+        .put("deadline", request.request().deadline().toString())
+        .put("answered", !request.pending());
+    if (request.answeredBySequence() != null) {
+      node.put("answeredBySequence", request.answeredBySequence());
+    }
+    return node;
+  }
+}

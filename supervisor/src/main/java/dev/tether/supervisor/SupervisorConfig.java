@@ -1,0 +1,102 @@
+package dev.tether.supervisor;
+
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the supervisor needs, normally from the environment the operator sets on the sidecar.
+ *
+ * @param session the AgentSession this pod runs
+ * @param epoch this incarnation's fencing epoch
+ * @param checkpointDir the session volume; blobs go to {@code <dir>/checkpoints/<sequence>.blob}
+ * @param store how to reach etcd
+ * @param bind address of the HTTP API (loopback by default: only the agent container may call it)
+ * @param port HTTP port; 0 picks a free one (tests)
+ * @param maxCheckpointBytes larger bodies get 413
+ * @param restorePolicy what to do when the newest checkpoint does not verify
+ * @param retain manifests (and blobs) kept per session
+ */
+public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDir, StoreConfig store, String bind,
+                               int port, long maxCheckpointBytes, RestorePolicy restorePolicy, int retain) {
+  public static final int DEFAULT_PORT = 8765;
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  public static final long DEFAULT_MAX_CHECKPOINT_BYTES = 64L * 1024 * 1024;
+  public static final int DEFAULT_RETAIN = 5;
+
+  public SupervisorConfig {
+    Objects.requireNonNull(session, "session");
+    Objects.requireNonNull(checkpointDir, "checkpointDir");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(restorePolicy, "restorePolicy");
+    bind = bind == null ? DEFAULT_BIND : bind;
+    if (epoch < 1) {
+      throw new IllegalArgumentException("epoch must be >= 1: " + epoch);
+    }
+    if (maxCheckpointBytes < 1) {
+      throw new IllegalArgumentException("maxCheckpointBytes must be >= 1");
+    }
+    if (retain < 1) {
+      throw new IllegalArgumentException("retain must be >= 1: " + retain);
+    }
+  }
+
+  /** Defaults for everything but the essentials (port 0: any free port). */
+  public static SupervisorConfig of(SessionKey session, long epoch, Path checkpointDir, StoreConfig store) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, DEFAULT_BIND, 0, DEFAULT_MAX_CHECKPOINT_BYTES,
+        RestorePolicy.LatestVerified, DEFAULT_RETAIN);
+  }
+
+  public SupervisorConfig withMaxCheckpointBytes(long bytes) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, bytes, restorePolicy, retain);
+  }
+
+  public SupervisorConfig withRestorePolicy(RestorePolicy policy) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, policy, retain);
+  }
+
+  public SupervisorConfig withRetain(int retain) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
+        retain);
+  }
+
+  /** Reads the {@code TETHER_*} variables (see docs/checkpoint-api.md). */
+  public static SupervisorConfig fromEnv(Map<String, String> env) {
+    StoreConfig store = new StoreConfig(
+        Arrays.stream(required(env, "TETHER_ETCD_ENDPOINTS").split(",")).map(String::trim)
+            .filter(s -> !s.isEmpty()).toList(),
+        blankToNull(env.get("TETHER_ETCD_USERNAME")), blankToNull(env.get("TETHER_ETCD_PASSWORD")),
+        pathOrNull(env.get("TETHER_ETCD_CA_FILE")), pathOrNull(env.get("TETHER_ETCD_CERT_FILE")),
+        pathOrNull(env.get("TETHER_ETCD_KEY_FILE")), blankToNull(env.get("TETHER_ETCD_PREFIX")), null);
+    return new SupervisorConfig(
+        new SessionKey(required(env, "TETHER_SESSION_NAMESPACE"), required(env, "TETHER_SESSION_NAME")),
+        Long.parseLong(required(env, "TETHER_EPOCH")),
+        Path.of(required(env, "TETHER_CHECKPOINT_DIR")),
+        store,
+        env.getOrDefault("TETHER_SUPERVISOR_BIND", DEFAULT_BIND),
+        Integer.parseInt(env.getOrDefault("TETHER_SUPERVISOR_PORT", Integer.toString(DEFAULT_PORT))),
+        Long.parseLong(env.getOrDefault("TETHER_MAX_CHECKPOINT_BYTES", Long.toString(DEFAULT_MAX_CHECKPOINT_BYTES))),
+        RestorePolicy.valueOf(env.getOrDefault("TETHER_RESTORE_POLICY", RestorePolicy.LatestVerified.name())),
+        Integer.parseInt(env.getOrDefault("TETHER_RETAIN", Integer.toString(DEFAULT_RETAIN))));
+  }
+
+  private static String required(Map<String, String> env, String name) {
+    String value = blankToNull(env.get(name));
+    if (value == null) {
+      throw new IllegalArgumentException(name + " is not set");
+    }
+    return value;
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  private static Path pathOrNull(String value) {
+    String path = blankToNull(value);
+    return path == null ? null : Path.of(path);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.tether.supervisor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** What an agent does against its supervisor: plain HTTP on loopback. */
+final class AgentClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final String base;
+
+  AgentClient(Supervisor supervisor) {
+    this.base = "http://127.0.0.1:" + supervisor.port();
+  }
+
+  HttpResponse<String> post(byte[] blob, Map<String, String> metadata) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/checkpoints"))
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(blob));
+    metadata.forEach((key, value) -> request.header("X-Tether-Meta-" + key, value));
+    return send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sent chunked, without a Content-Length. */
+  HttpResponse<String> postStreamed(byte[] blob) {
+    return send(HttpRequest.newBuilder(URI.create(base + "/v1/checkpoints")).timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(blob))).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<byte[]> latest() {
+    return send(get("/v1/checkpoints/latest"), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  HttpResponse<String> get(String path, Duration timeout) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonNode session() {
+    return json(send(get("/v1/session"), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  int status(String path) {
+    return send(get(path), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  static JsonNode json(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private HttpRequest get(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build();
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return http.send(request, handler);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

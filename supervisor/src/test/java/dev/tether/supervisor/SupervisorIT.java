@@ -1,0 +1,257 @@
+package dev.tether.supervisor;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tether.store.CheckpointRequest;
+import dev.tether.store.ContextStore;
+import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreConfig;
+import dev.tether.testbed.EtcdServer;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SupervisorIT {
+  private static final AtomicInteger NAMES = new AtomicInteger();
+  private static EtcdServer etcd;
+  private static ContextStore operator;
+  private final List<Supervisor> started = new ArrayList<>();
+  private final SessionKey session = SessionKey.of("team-a", "agent-" + NAMES.incrementAndGet());
+
+  @TempDir
+  Path volume;
+
+  @BeforeAll
+  static void startEtcd() {
+    etcd = EtcdServer.start();
+    operator = ContextStore.connect(StoreConfig.of(etcd.endpoint()));
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    operator.close();
+    etcd.close();
+  }
+
+  @AfterEach
+  void stopSupervisors() {
+    started.forEach(Supervisor::close);
+  }
+
+  private SupervisorConfig config(long epoch) {
+    return SupervisorConfig.of(session, epoch, volume, StoreConfig.of(etcd.endpoint()));
+  }
+
+  /** What the operator does for a new incarnation: advance the epoch, then start its pod. */
+  private Supervisor incarnation(SupervisorConfig config) throws IOException {
+    operator.advanceEpoch(session, config.epoch());
+    Supervisor supervisor = Supervisor.start(config);
+    started.add(supervisor);
+    return supervisor;
+  }
+
+  private static AgentClient readyAgent(Supervisor supervisor) {
+    AgentClient agent = new AgentClient(supervisor);
+    await().atMost(Duration.ofSeconds(15)).until(() -> agent.status("/readyz") == 200);
+    return agent;
+  }
+
+  private static JsonNode committed(HttpResponse<String> response) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return AgentClient.json(response.body());
+  }
+
+  @Test
+  void checkpointAndRestoreRoundTrip() throws IOException {
+    AgentClient agent = readyAgent(incarnation(config(1)));
+    assertThat(agent.status("/healthz")).isEqualTo(200);
+    assertThat(agent.latest().statusCode()).isEqualTo(404);
+    assertThat(operator.restore(session, 1)).get().extracting(RestoreRecord::reason).isEqualTo("NoCheckpoint");
+
+    byte[] first = "first context".getBytes(UTF_8);
+    byte[] second = new byte[300_000];
+    new java.util.Random(7).nextBytes(second);
+    JsonNode one = committed(agent.post(first, Map.of("step", "1")));
+    JsonNode two = committed(agent.post(second, Map.of("step", "2", "Tool", "search")));
+    assertThat(one.path("sequence").asLong()).isEqualTo(1);
+    assertThat(two.path("sequence").asLong()).isEqualTo(2);
+    assertThat(two.path("epoch").asLong()).isEqualTo(1);
+    assertThat(two.path("digest").asText()).isEqualTo(AgentClient.sha256(second));
+    assertThat(two.path("size").asLong()).isEqualTo(second.length);
+
+    HttpResponse<byte[]> latest = agent.latest();
+    assertThat(latest.statusCode()).isEqualTo(200);
+    assertThat(latest.body()).isEqualTo(second);
+    assertThat(latest.headers().firstValue("X-Tether-Sequence")).contains("2");
+    assertThat(latest.headers().firstValue("X-Tether-Digest")).contains(AgentClient.sha256(second));
+    assertThat(latest.headers().firstValue("X-Tether-Epoch")).contains("1");
+    assertThat(latest.headers().firstValue("X-Tether-Restore-Fallback")).contains("false");
+    assertThat(latest.headers().firstValue("X-Tether-Restore-Reason")).contains("Latest");
+    assertThat(latest.headers().firstValue("X-Tether-Meta-tool")).contains("search");
+
+    Manifest manifest = operator.latest(session).orElseThrow();
+    assertThat(manifest.metadata()).containsEntry("step", "2").containsEntry("tool", "search");
+    assertThat(Files.readAllBytes(volume.resolve("checkpoints/2.blob"))).isEqualTo(second);
+
+    // The next incarnation on the same volume restores the same bytes and records it.
+    started.get(0).close();
+    started.clear();
+    AgentClient next = readyAgent(incarnation(config(2)));
+    assertThat(next.latest().body()).isEqualTo(second);
+    RestoreRecord restored = operator.restore(session, 2).orElseThrow();
+    assertThat(restored.sequence()).isEqualTo(2);
+    assertThat(restored.fallback()).isFalse();
+    assertThat(next.session().path("restoredFrom").path("sequence").asLong()).isEqualTo(2);
+    assertThat(committed(next.post(first, Map.of())).path("sequence").asLong()).isEqualTo(3);
+  }
+
+  @Test
+  void aFencedIncarnationIsRefusedForGood() throws IOException {
+    Supervisor stale = incarnation(config(1));
+    AgentClient agent = readyAgent(stale);
+    byte[] kept = "committed by epoch 1".getBytes(UTF_8);
+    committed(agent.post(kept, Map.of()));
+
+    operator.advanceEpoch(session, 2);
+    HttpResponse<String> refused = agent.post("late write".getBytes(UTF_8), Map.of());
+    assertThat(refused.statusCode()).isEqualTo(409);
+    assertThat(AgentClient.json(refused.body()).path("error").asText()).isEqualTo("fenced");
+    assertThat(AgentClient.json(refused.body()).path("currentEpoch").asLong()).isEqualTo(2);
+    assertThat(agent.post("again".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(409);
+    JsonNode state = agent.session();
+    assertThat(state.path("fenced").asBoolean()).isTrue();
+    assertThat(state.path("epoch").asLong()).isEqualTo(1);
+    assertThat(agent.status("/readyz")).isEqualTo(503);
+
+    assertThat(operator.manifests(session)).extracting(Manifest::sequence).containsExactly(1L);
+    AgentClient current = readyAgent(incarnation(config(2)));
+    assertThat(current.latest().body()).isEqualTo(kept);
+    byte[] newer = "epoch 2 work".getBytes(UTF_8);
+    assertThat(committed(current.post(newer, Map.of())).path("sequence").asLong()).isEqualTo(2);
+    assertThat(agent.post("still stale".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(409);
+    assertThat(current.latest().body()).as("the stale incarnation replaced nothing").isEqualTo(newer);
+  }
+
+  @Test
+  void aCorruptedNewestBlobFallsBackToThePreviousOne() throws IOException {
+    AgentClient first = readyAgent(incarnation(config(1)));
+    byte[] good = "good".getBytes(UTF_8);
+    committed(first.post(good, Map.of("step", "1")));
+    committed(first.post("newest".getBytes(UTF_8), Map.of("step", "2")));
+    started.get(0).close();
+    started.clear();
+    Files.write(volume.resolve("checkpoints/2.blob"), "bit rot".getBytes(UTF_8));
+
+    AgentClient next = readyAgent(incarnation(config(2)));
+    HttpResponse<byte[]> latest = next.latest();
+    assertThat(latest.statusCode()).isEqualTo(200);
+    assertThat(latest.body()).isEqualTo(good);
+    assertThat(latest.headers().firstValue("X-Tether-Sequence")).contains("1");
+    assertThat(latest.headers().firstValue("X-Tether-Restore-Fallback")).contains("true");
+    assertThat(latest.headers().firstValue("X-Tether-Restore-Reason"))
+        .contains("DigestMismatch: sequence 2 failed verification, restored 1");
+    assertThat(latest.headers().firstValue("X-Tether-Meta-step")).contains("1");
+    RestoreRecord record = operator.restore(session, 2).orElseThrow();
+    assertThat(record.fallback()).isTrue();
+    assertThat(record.sequence()).isEqualTo(1);
+    assertThat(record.reason()).startsWith("DigestMismatch");
+    assertThat(next.session().path("restoredFrom").path("fallback").asBoolean()).isTrue();
+    assertThat(committed(next.post(good, Map.of())).path("sequence").asLong())
+        .as("sequences continue after the broken one").isEqualTo(3);
+  }
+
+  @Test
+  void requireLatestRefusesToRestoreAFallback() throws IOException {
+    AgentClient first = readyAgent(incarnation(config(1)));
+    committed(first.post("good".getBytes(UTF_8), Map.of()));
+    committed(first.post("newest".getBytes(UTF_8), Map.of()));
+    started.get(0).close();
+    started.clear();
+    Files.delete(volume.resolve("checkpoints/2.blob"));
+
+    AgentClient strict = new AgentClient(incarnation(config(2).withRestorePolicy(RestorePolicy.RequireLatest)));
+    await().atMost(Duration.ofSeconds(15))
+        .until(() -> operator.restore(session, 2).isPresent() && !strict.session().path("restoredFrom").isNull());
+    assertThat(operator.restore(session, 2).orElseThrow().reason())
+        .isEqualTo("RequireLatest: BlobMissing: sequence 2 failed verification; refusing to restore");
+    assertThat(strict.status("/readyz")).isEqualTo(503);
+    assertThat(strict.session().path("ready").asBoolean()).isFalse();
+    HttpResponse<byte[]> latest = strict.latest();
+    assertThat(latest.statusCode()).isEqualTo(409);
+    assertThat(new String(latest.body(), UTF_8)).contains("RequireLatest");
+    assertThat(strict.post("x".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void oversizedCheckpointsAreRejected() throws IOException {
+    AgentClient agent = readyAgent(incarnation(config(1).withMaxCheckpointBytes(1024)));
+    assertThat(agent.post(new byte[2000], Map.of()).statusCode()).isEqualTo(413);
+    assertThat(agent.postStreamed(new byte[2000]).statusCode()).isEqualTo(413);
+    assertThat(agent.postStreamed(new byte[1024]).statusCode()).isEqualTo(201);
+    try (Stream<Path> files = Files.list(volume.resolve("checkpoints"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("1.blob");
+    }
+  }
+
+  @Test
+  void retentionDeletesOldManifestsAndTheirBlobs() throws IOException {
+    AgentClient agent = readyAgent(incarnation(config(1).withRetain(2)));
+    for (int i = 1; i <= 4; i++) {
+      committed(agent.post(("checkpoint " + i).getBytes(UTF_8), Map.of()));
+    }
+    assertThat(operator.manifests(session)).extracting(Manifest::sequence).containsExactly(4L, 3L);
+    try (Stream<Path> files = Files.list(volume.resolve("checkpoints"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("3.blob", "4.blob");
+    }
+  }
+
+  @Test
+  void aCheckpointRequestIsVisibleAndAnsweredByTheNextCommit() throws IOException {
+    AgentClient agent = readyAgent(incarnation(config(1)));
+    assertThat(agent.session().path("checkpointRequested").isNull()).isTrue();
+    assertThat(agent.get("/v1/checkpoint-request", Duration.ofSeconds(5)).statusCode()).isEqualTo(204);
+
+    CompletableFuture<HttpResponse<String>> longPoll =
+        CompletableFuture.supplyAsync(() -> agent.get("/v1/checkpoint-request?wait=30", Duration.ofSeconds(40)));
+    CheckpointRequest request = new CheckpointRequest("move-42", 1, Instant.parse("2030-01-01T00:00:00Z"));
+    operator.requestCheckpoint(session, request);
+
+    HttpResponse<String> polled = longPoll.join();
+    assertThat(polled.statusCode()).isEqualTo(200);
+    assertThat(AgentClient.json(polled.body()).path("requestId").asText()).isEqualTo("move-42");
+    JsonNode requested = agent.session().path("checkpointRequested");
+    assertThat(requested.path("requestId").asText()).isEqualTo("move-42");
+    assertThat(requested.path("answered").asBoolean()).isFalse();
+
+    JsonNode answer = committed(agent.post("final".getBytes(UTF_8), Map.of()));
+    assertThat(operator.latest(session).orElseThrow().answersRequest()).isEqualTo("move-42");
+    requested = agent.session().path("checkpointRequested");
+    assertThat(requested.path("answered").asBoolean()).isTrue();
+    assertThat(requested.path("answeredBySequence").asLong()).isEqualTo(answer.path("sequence").asLong());
+    assertThat(agent.get("/v1/checkpoint-request", Duration.ofSeconds(5)).statusCode()).isEqualTo(204);
+    committed(agent.post("later".getBytes(UTF_8), Map.of()));
+    assertThat(operator.latest(session).orElseThrow().answersRequest()).as("answered once").isNull();
+
+    operator.clearCheckpointRequest(session);
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.session().path("checkpointRequested").isNull());
+  }
+}
