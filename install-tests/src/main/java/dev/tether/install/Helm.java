@@ -37,7 +37,9 @@ public final class Helm {
     Path binary = find().orElseThrow(() -> new IllegalStateException(
         "helm not found in " + CACHED_BINARY + " nor on the PATH: run hack/install-helm.sh"));
     try {
-      return new Helm(binary, Files.createTempDirectory("tether-helm-home-"), null);
+      Path home = Files.createTempDirectory("tether-helm-home-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(home), "helm-home-cleanup"));
+      return new Helm(binary, home, null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -101,6 +103,14 @@ public final class Helm {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temporary directory: nothing to lose
     }
   }
 

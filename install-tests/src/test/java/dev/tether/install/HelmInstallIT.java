@@ -2,11 +2,17 @@ package dev.tether.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.testbed.Binaries;
 import dev.tether.testbed.ControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +34,11 @@ class HelmInstallIT {
   }
 
   @Test
-  void installsAsDocumentedThenUninstallKeepsTheCrd() {
+  void installsUpgradesAndUninstallsAsDocumented() {
     HelmResult install = CHART.install(kubeconfig, "tether-operator", "tether-system");
     assertThat(install.succeeded()).as(install.stderr()).isTrue();
-    assertThat(install.stdout()).contains("STATUS: deployed", "Watching: all namespaces");
+    assertThat(install.stdout()).contains("STATUS: deployed", "Watching: all namespaces",
+        "WARNING: no checkpoint store (etcd) is configured");
 
     assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get()).isNotNull();
     Deployment deployment = admin.apps().deployments().inNamespace("tether-system").withName("tether-operator").get();
@@ -45,12 +52,52 @@ class HelmInstallIT {
     assertThat(admin.rbac().roles().inNamespace("tether-system").withName("tether-operator-leader-election").get())
         .isNotNull();
 
+    upgradeAsDocumented();
+
     HelmResult uninstall = CHART.uninstall(kubeconfig, "tether-operator", "tether-system");
     assertThat(uninstall.succeeded()).as(uninstall.stderr()).isTrue();
     assertThat(admin.apps().deployments().inNamespace("tether-system").withName("tether-operator").get()).isNull();
     assertThat(admin.rbac().clusterRoles().withName("tether-system-tether-operator-sessions").get()).isNull();
     assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
         .as("Helm never deletes crds/").isNotNull();
+  }
+
+  /**
+   * docs/install.md: CRDs first with server-side apply, then helm upgrade. Without --force-conflicts the
+   * apply fails even for an unchanged CRD: Helm created it and owns .spec.versions.
+   */
+  private static void upgradeAsDocumented() {
+    Path kubectl = Binaries.find("kubectl").orElse(Path.of("/usr/bin/kubectl"));
+    ProcessResult apply = ProcessResult.run(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString(),
+        "apply", "--server-side", "--force-conflicts", "-f", CHART.repoCrd().getParent().toString()));
+    assertThat(apply.exitCode()).as(apply.output()).isZero();
+    assertThat(apply.output()).contains("customresourcedefinition.apiextensions.k8s.io/" + CRD + " serverside-applied");
+
+    HelmResult upgrade = CHART.helm().withKubeconfig(kubeconfig).run("upgrade", "tether-operator",
+        CHART.dir().toString(), "--namespace", "tether-system", "--reuse-values", "--set", "replicaCount=3");
+    assertThat(upgrade.succeeded()).as(upgrade.stderr()).isTrue();
+    assertThat(admin.apps().deployments().inNamespace("tether-system").withName("tether-operator").get()
+        .getSpec().getReplicas()).isEqualTo(3);
+  }
+
+  /** Exit code and merged output of a short command. */
+  private record ProcessResult(int exitCode, String output) {
+    static ProcessResult run(List<String> command) {
+      try {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          throw new IllegalStateException(command + " did not finish");
+        }
+        return new ProcessResult(process.exitValue(), output);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @Test
@@ -61,6 +108,7 @@ class HelmInstallIT {
     }
     HelmResult install = CHART.install(kubeconfig, "tether", "platform", "-f", ValuesFiles.path(ValuesFiles.PRODUCTION));
     assertThat(install.succeeded()).as(install.stderr()).isTrue();
+    assertThat(install.stdout()).contains("Watching: namespaces agents-a, agents-b").doesNotContain("WARNING");
 
     assertThat(admin.apps().deployments().inNamespace("platform").withName("tether-tether-operator").get()
         .getSpec().getReplicas()).isEqualTo(3);
