@@ -1,0 +1,149 @@
+{{/* Chart name, overridable. */}}
+{{- define "tether-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Prefix of object names: <release>-<chart>, or the release name alone if it already contains the chart name.
+Truncated to 63 characters because Service names are DNS labels.
+*/}}
+{{- define "tether-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Prefix of cluster-scoped object names (ClusterRoles, ClusterRoleBindings): includes the release namespace,
+so that releases of the same name in different namespaces do not overwrite each other's.
+*/}}
+{{- define "tether-operator.clusterName" -}}
+{{- printf "%s-%s" .Release.Namespace (include "tether-operator.fullname" .) }}
+{{- end }}
+
+{{- define "tether-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "tether-operator.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{- define "tether-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (include "tether-operator.imageTag" .) }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "tether-operator.labels" -}}
+helm.sh/chart: {{ include "tether-operator.chart" . }}
+app.kubernetes.io/name: {{ include "tether-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ include "tether-operator.imageTag" . | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tether
+{{- end }}
+
+{{/* Selector labels of the operator pods. */}}
+{{- define "tether-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tether-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* Selector labels of the quickstart etcd pod. */}}
+{{- define "tether-operator.etcdSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "tether-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: etcd
+{{- end }}
+
+{{- define "tether-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "tether-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "tether-operator.etcdName" -}}
+{{- printf "%s-etcd" (include "tether-operator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* etcd client URLs, comma separated: the configured ones, else the quickstart etcd's, else empty. */}}
+{{- define "tether-operator.etcdEndpoints" -}}
+{{- if .Values.etcd.endpoints }}
+{{- join "," .Values.etcd.endpoints }}
+{{- else if .Values.etcd.quickstart.enabled }}
+{{- printf "http://%s.%s.svc:2379" (include "tether-operator.etcdName" .) .Release.Namespace }}
+{{- end }}
+{{- end }}
+
+{{/*
+Rules for the namespaced resources the operator manages. Bound cluster-wide or per watched namespace.
+*/}}
+{{- define "tether-operator.namespacedRules" -}}
+- apiGroups: ["tether.dev"]
+  resources: ["agentsessions"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["tether.dev"]
+  resources: ["agentsessions/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["tether.dev"]
+  resources: ["agentsessions/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "create", "delete", "patch"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- end }}
+
+{{/* The restricted Pod Security securityContext of a container. */}}
+{{- define "tether-operator.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 65532
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "tether-operator.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* PodDisruptionBudget moved to policy/v1 in Kubernetes 1.21. */}}
+{{- define "tether-operator.pdbApiVersion" -}}
+{{- if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version -}}
+policy/v1
+{{- else -}}
+policy/v1beta1
+{{- end }}
+{{- end }}

@@ -1,0 +1,370 @@
+package dev.tether.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** What {@code helm template} renders, checked object by object. */
+class ChartRenderTest {
+  private static final TetherChart CHART = TetherChart.locate();
+  private static final String NS = "tether-system";
+  private static final RenderedChart DEFAULTS = CHART.render("tether-operator", NS);
+  private static final RenderedChart PRODUCTION =
+      CHART.render("tether", NS, "-f", ValuesFiles.path(ValuesFiles.PRODUCTION));
+
+  @Nested
+  class Rbac {
+    @Test
+    void allNamespacesModeGrantsSessionResourcesThroughAClusterRole() {
+      ClusterRole sessions = clusterRoleGranting(DEFAULTS, "", "pods").orElseThrow();
+      assertThat(verbs(sessions.getRules(), "", "pods"))
+          .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete", "patch");
+      assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions/finalizers")).containsExactly("update");
+      assertThat(boundTo(DEFAULTS, sessions)).containsExactly("tether-system/tether-operator");
+      assertThat(DEFAULTS.all(Role.class)).noneMatch(role -> grants(role.getRules(), "", "pods"));
+    }
+
+    @Test
+    void watchNamespacesModeGrantsSessionResourcesOnlyInThoseNamespaces() {
+      List<Role> sessionRoles = PRODUCTION.all(Role.class).stream()
+          .filter(role -> grants(role.getRules(), "tether.dev", "agentsessions"))
+          .toList();
+      assertThat(sessionRoles).extracting(role -> role.getMetadata().getNamespace())
+          .containsExactlyInAnyOrder("agents-a", "agents-b");
+      for (Role role : sessionRoles) {
+        assertThat(verbs(role.getRules(), "", "pods"))
+            .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete", "patch");
+        RoleBinding binding = PRODUCTION.find(RoleBinding.class, b -> b.getMetadata().getNamespace()
+            .equals(role.getMetadata().getNamespace()) && b.getRoleRef().getName().equals(role.getMetadata().getName()))
+            .orElseThrow();
+        assertThat(binding.getSubjects()).singleElement()
+            .satisfies(s -> assertThat(s.getNamespace() + "/" + s.getName()).isEqualTo(NS + "/tether"));
+      }
+      assertThat(PRODUCTION.all(ClusterRole.class))
+          .noneMatch(role -> grants(role.getRules(), "", "pods") || grants(role.getRules(), "tether.dev", "agentsessions"));
+    }
+
+    @Test
+    void nodeHeartbeatsAreReadOnlyInKubeNodeLease() {
+      Role leases = DEFAULTS.find(Role.class, r -> "kube-node-lease".equals(r.getMetadata().getNamespace()))
+          .orElseThrow();
+      assertThat(verbs(leases.getRules(), "coordination.k8s.io", "leases"))
+          .containsExactlyInAnyOrder("get", "list", "watch");
+      assertThat(boundTo(DEFAULTS, leases)).containsExactly("tether-system/tether-operator");
+      assertThat(DEFAULTS.all(ClusterRole.class)).noneMatch(r -> grants(r.getRules(), "coordination.k8s.io", "leases"));
+    }
+
+    @Test
+    void leaderElectionLeaseOnlyInReleaseNamespaceAndOnlyWhenEnabled() {
+      Role election = DEFAULTS.find(Role.class, r -> NS.equals(r.getMetadata().getNamespace())).orElseThrow();
+      assertThat(verbs(election.getRules(), "coordination.k8s.io", "leases"))
+          .containsExactlyInAnyOrder("get", "create", "update");
+      assertThat(election.getRules()).filteredOn(r -> r.getVerbs().contains("update"))
+          .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("tether-operator"));
+
+      RenderedChart without = CHART.render("tether-operator", NS, "--set", "leaderElection.enabled=false");
+      assertThat(without.all(Role.class)).noneMatch(r -> NS.equals(r.getMetadata().getNamespace()));
+      assertThat(env(operator(without))).containsEntry("TETHER_LEADER_ELECTION", "false");
+    }
+
+    @Test
+    void nodesArePatchableOnlyWithOutOfServiceTaintFencing() {
+      assertThat(verbs(allClusterRules(DEFAULTS), "", "nodes")).containsExactlyInAnyOrder("get", "list", "watch");
+      RenderedChart fencing = CHART.render("tether-operator", NS, "--set", "fencing.allowOutOfServiceTaint=true");
+      assertThat(verbs(allClusterRules(fencing), "", "nodes"))
+          .containsExactlyInAnyOrder("get", "list", "watch", "patch");
+      assertThat(verbs(allClusterRules(fencing), "storage.k8s.io", "volumeattachments")).doesNotContain("delete");
+    }
+
+    @Test
+    void volumeAttachmentsAreDeletableOnlyWithVolumeAttachmentFencing() {
+      assertThat(verbs(allClusterRules(DEFAULTS), "storage.k8s.io", "volumeattachments"))
+          .containsExactlyInAnyOrder("get", "list", "watch");
+      RenderedChart fencing = CHART.render("tether-operator", NS, "--set", "fencing.allowVolumeAttachmentDelete=true");
+      assertThat(verbs(allClusterRules(fencing), "storage.k8s.io", "volumeattachments"))
+          .containsExactlyInAnyOrder("get", "list", "watch", "delete");
+      assertThat(verbs(allClusterRules(fencing), "", "nodes")).doesNotContain("patch");
+    }
+
+    @Test
+    void noRuleGrantsSecretsOrWildcards() {
+      for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
+        List<PolicyRule> rules = Stream.concat(allClusterRules(chart).stream(),
+            chart.all(Role.class).stream().flatMap(r -> r.getRules().stream())).toList();
+        assertThat(rules).isNotEmpty().allSatisfy(rule -> {
+          assertThat(rule.getResources()).doesNotContain("secrets", "*");
+          assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
+          assertThat(rule.getApiGroups()).doesNotContain("*");
+        });
+      }
+    }
+
+    @Test
+    void clusterScopedNamesIncludeTheReleaseNamespace() {
+      RenderedChart other = CHART.render("tether-operator", "other-team");
+      assertThat(names(other.all(ClusterRole.class))).doesNotContainAnyElementsOf(names(DEFAULTS.all(ClusterRole.class)));
+      assertThat(names(other.all(ClusterRoleBinding.class)))
+          .doesNotContainAnyElementsOf(names(DEFAULTS.all(ClusterRoleBinding.class)));
+    }
+  }
+
+  @Nested
+  class OperatorDeployment {
+    @Test
+    void runsTwoReplicasSpreadAcrossNodesWithLeaderElection() {
+      Deployment deployment = DEFAULTS.one(Deployment.class);
+      assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+      PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+      assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+          .singleElement()
+          .satisfies(term -> {
+            assertThat(term.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+            assertThat(term.getPodAffinityTerm().getLabelSelector().getMatchLabels())
+                .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+          });
+      assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(30L);
+      assertThat(pod.getServiceAccountName()).isEqualTo(DEFAULTS.one(ServiceAccount.class).getMetadata().getName());
+    }
+
+    @Test
+    void isRestrictedByPodSecurityStandards() {
+      for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
+        PodSpec pod = operator(chart);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        Container container = pod.getContainers().get(0);
+        var sc = container.getSecurityContext();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(sc.getRunAsNonRoot()).isTrue();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(container.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(pod.getVolumes()).anySatisfy(v -> {
+          assertThat(v.getName()).isEqualTo("tmp");
+          assertThat(v.getEmptyDir()).isNotNull();
+        });
+      }
+    }
+
+    @Test
+    void passesTheOperatorContractInItsEnvironment() {
+      Map<String, String> env = env(operator(DEFAULTS));
+      assertThat(env).containsEntry("TETHER_WATCH_NAMESPACES", "")
+          .containsEntry("TETHER_ETCD_ENDPOINTS", "")
+          .containsEntry("TETHER_SUPERVISOR_IMAGE", "ghcr.io/tether-dev/tether-operator:0.1.0")
+          .containsEntry("TETHER_DETECTION_TIMEOUT", "20s")
+          .containsEntry("TETHER_MASS_FAILURE_THRESHOLD", "0.5")
+          .containsEntry("TETHER_MIGRATIONS_PER_SECOND", "10")
+          .containsEntry("TETHER_LEADER_ELECTION", "true")
+          .containsEntry("TETHER_LEADER_ELECTION_ID", "tether-operator")
+          .containsEntry("TETHER_HTTP_PORT", "8080")
+          .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75")
+          .containsEntry("TETHER_LEADER_ELECTION_NAMESPACE", "fieldRef:metadata.namespace")
+          .containsEntry("POD_NAME", "fieldRef:metadata.name")
+          .doesNotContainKeys("TETHER_ETCD_USERNAME", "TETHER_ETCD_PASSWORD", "TETHER_ETCD_CA_FILE");
+      assertThat(env.get("TETHER_SUPERVISOR_SECURITY_CONTEXT"))
+          .isEqualTo("{\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]},"
+              + "\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true,\"runAsUser\":65532,"
+              + "\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}");
+      Container container = operator(DEFAULTS).getContainers().get(0);
+      assertThat(container.getImage()).isEqualTo("ghcr.io/tether-dev/tether-operator:0.1.0");
+      assertThat(container.getCommand()).isNullOrEmpty();
+      assertThat(container.getArgs()).isNullOrEmpty();
+    }
+
+    @Test
+    void passesExternalEtcdAndWatchedNamespaces() {
+      PodSpec pod = operator(PRODUCTION);
+      Map<String, String> env = env(pod);
+      assertThat(env).containsEntry("TETHER_WATCH_NAMESPACES", "agents-a,agents-b")
+          .containsEntry("TETHER_ETCD_ENDPOINTS", "https://etcd-0.etcd.storage.svc:2379,"
+              + "https://etcd-1.etcd.storage.svc:2379,https://etcd-2.etcd.storage.svc:2379")
+          .containsEntry("TETHER_ETCD_USERNAME", "secret:tether-etcd-auth/username")
+          .containsEntry("TETHER_ETCD_PASSWORD", "secret:tether-etcd-auth/password")
+          .containsEntry("TETHER_ETCD_CA_FILE", "/etc/tether/etcd-tls/ca.crt")
+          .containsEntry("TETHER_SUPERVISOR_IMAGE", "registry.example.com/platform/tether-supervisor:0.1.0-rc.1")
+          .containsEntry("TETHER_DETECTION_TIMEOUT", "1m30s");
+      assertThat(pod.getVolumes()).filteredOn(v -> v.getSecret() != null)
+          .singleElement().satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("tether-etcd-ca"));
+      assertThat(pod.getContainers().get(0).getVolumeMounts())
+          .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/tether/etcd-tls"));
+    }
+
+    @Test
+    void probesTheOperatorsHttpEndpoints() {
+      Container container = operator(DEFAULTS).getContainers().get(0);
+      assertThat(container.getPorts()).singleElement().satisfies(p -> {
+        assertThat(p.getName()).isEqualTo("http");
+        assertThat(p.getContainerPort()).isEqualTo(8080);
+      });
+      assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/startupz");
+      assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+      assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+      assertThat(Stream.of(container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe()))
+          .allSatisfy(probe -> assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http"));
+    }
+
+    @Test
+    void hasADisruptionBudgetOnlyWithMoreThanOneReplica() {
+      assertThat(DEFAULTS.ofKind("PodDisruptionBudget")).hasSize(1);
+      assertThat(CHART.render("tether-operator", NS, "--set", "replicaCount=1").ofKind("PodDisruptionBudget")).isEmpty();
+    }
+
+    @Test
+    void disruptionBudgetApiFollowsTheClusterVersion() {
+      assertThat(CHART.render("t", NS, "--kube-version", "1.20.2").ofKind("PodDisruptionBudget"))
+          .singleElement().extracting(HasMetadata::getApiVersion).isEqualTo("policy/v1beta1");
+      assertThat(CHART.render("t", NS, "--kube-version", "1.30.0").ofKind("PodDisruptionBudget"))
+          .singleElement().extracting(HasMetadata::getApiVersion).isEqualTo("policy/v1");
+    }
+  }
+
+  @Nested
+  class Metrics {
+    @Test
+    void serviceExposesMetricsPortOfTheOperatorPods() {
+      Service service = DEFAULTS.one(Service.class);
+      assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+        assertThat(p.getName()).isEqualTo("http-metrics");
+        assertThat(p.getPort()).isEqualTo(8080);
+        assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+      });
+      assertThat(DEFAULTS.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels())
+          .containsAllEntriesOf(service.getSpec().getSelector());
+    }
+
+    @Test
+    void serviceMonitorOnlyWhenEnabled() {
+      assertThat(DEFAULTS.ofKind("ServiceMonitor")).isEmpty();
+      RenderedChart enabled = CHART.render("tether-operator", NS, "--set", "metrics.serviceMonitor.enabled=true");
+      assertThat(enabled.ofKind("ServiceMonitor")).singleElement().satisfies(monitor -> {
+        Object endpoints = ((GenericKubernetesResource) monitor).getAdditionalProperties().get("spec");
+        assertThat(endpoints.toString()).contains("port=http-metrics", "path=/metrics");
+      });
+    }
+  }
+
+  @Nested
+  class QuickstartEtcd {
+    @Test
+    void absentByDefault() {
+      assertThat(DEFAULTS.all(StatefulSet.class)).isEmpty();
+    }
+
+    @Test
+    void singleRestrictedMemberWithStorageThatTheOperatorUses() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
+      StatefulSet etcd = chart.one(StatefulSet.class);
+      assertThat(etcd.getSpec().getReplicas()).isEqualTo(1);
+      Container container = etcd.getSpec().getTemplate().getSpec().getContainers().get(0);
+      assertThat(container.getImage()).isEqualTo("quay.io/coreos/etcd:v3.5.17");
+      assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(etcd.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+      assertThat(etcd.getSpec().getVolumeClaimTemplates()).singleElement()
+          .satisfies(pvc -> assertThat(pvc.getSpec().getResources().getRequests().get("storage").toString())
+              .isEqualTo("2Gi"));
+      Service service = chart.find(Service.class, s -> s.getMetadata().getName().equals(etcd.getSpec().getServiceName()))
+          .orElseThrow();
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS",
+          "http://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
+    }
+  }
+
+  @Test
+  void everyObjectCarriesTheStandardLabels() {
+    assertThat(DEFAULTS.objects()).isNotEmpty().allSatisfy(o -> assertThat(o.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/name", "tether-operator")
+        .containsEntry("app.kubernetes.io/instance", "tether-operator")
+        .containsEntry("app.kubernetes.io/version", "0.1.0")
+        .containsEntry("app.kubernetes.io/managed-by", "Helm")
+        .containsEntry("helm.sh/chart", "tether-operator-0.1.0"));
+  }
+
+  @Test
+  void namespacedObjectsNameTheirNamespace() {
+    assertThat(DEFAULTS.objects())
+        .filteredOn(o -> !(o instanceof ClusterRole || o instanceof ClusterRoleBinding))
+        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isNotBlank());
+  }
+
+  // --- helpers
+
+  static PodSpec operator(RenderedChart chart) {
+    return chart.one(Deployment.class).getSpec().getTemplate().getSpec();
+  }
+
+  /** Env of the operator container; references rendered as fieldRef:path or secret:name/key. */
+  static Map<String, String> env(PodSpec pod) {
+    return pod.getContainers().get(0).getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> {
+      if (e.getValueFrom() == null) {
+        return e.getValue() == null ? "" : e.getValue();
+      }
+      if (e.getValueFrom().getFieldRef() != null) {
+        return "fieldRef:" + e.getValueFrom().getFieldRef().getFieldPath();
+      }
+      var secret = e.getValueFrom().getSecretKeyRef();
+      return "secret:" + secret.getName() + "/" + secret.getKey();
+    }));
+  }
+
+  static boolean grants(List<PolicyRule> rules, String group, String resource) {
+    return rules.stream().anyMatch(RenderedRbac.grantsOn(group, resource));
+  }
+
+  static List<String> verbs(List<PolicyRule> rules, String group, String resource) {
+    return rules.stream().filter(RenderedRbac.grantsOn(group, resource))
+        .flatMap(r -> r.getVerbs().stream()).distinct().toList();
+  }
+
+  static List<PolicyRule> allClusterRules(RenderedChart chart) {
+    return chart.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()).toList();
+  }
+
+  static Optional<ClusterRole> clusterRoleGranting(RenderedChart chart, String group, String resource) {
+    return chart.find(ClusterRole.class, r -> grants(r.getRules(), group, resource));
+  }
+
+  /** "namespace/name" of the ServiceAccounts bound to this role. */
+  static List<String> boundTo(RenderedChart chart, HasMetadata role) {
+    Function<io.fabric8.kubernetes.api.model.rbac.Subject, String> id = s -> s.getNamespace() + "/" + s.getName();
+    if (role instanceof ClusterRole) {
+      return chart.all(ClusterRoleBinding.class).stream()
+          .filter(b -> b.getRoleRef().getName().equals(role.getMetadata().getName()))
+          .flatMap(b -> b.getSubjects().stream()).map(id).toList();
+    }
+    return chart.all(RoleBinding.class).stream()
+        .filter(b -> b.getRoleRef().getName().equals(role.getMetadata().getName())
+            && b.getMetadata().getNamespace().equals(role.getMetadata().getNamespace()))
+        .flatMap(b -> b.getSubjects().stream()).map(id).toList();
+  }
+
+  static List<String> names(List<? extends HasMetadata> objects) {
+    return objects.stream().map(o -> o.getMetadata().getName()).toList();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.tether.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Bad values fail at install time, with a message that names the key and what is wrong with it. */
+class ValuesSchemaTest {
+  private static final TetherChart CHART = TetherChart.locate();
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "detectionTimeout|fast|detectionTimeout: Does not match pattern '^([0-9]+(ms|s|m|h))+$'",
+      "detectionTimeout|20|detectionTimeout: Invalid type. Expected: string, given: integer",
+      "massFailureThreshold|1.5|massFailureThreshold: Does not match pattern",
+      "massFailureThreshold|0|massFailureThreshold: Must be greater than 0",
+      "migrationsPerSecond|0|migrationsPerSecond: Must be greater than or equal to 1",
+      "replicaCount|0|replicaCount: Must be greater than or equal to 1",
+      "image.pullPolicy|Sometimes|image.pullPolicy: image.pullPolicy must be one of the following: \"Always\", \"IfNotPresent\", \"Never\"",
+      "watchNamespaces[0]|Agents_A|watchNamespaces.0: Does not match pattern",
+      "etcd.endpoints[0]|etcd:2379|etcd.endpoints.0: Does not match pattern",
+      "fencing.allowOutOfServiceTaint|yes|fencing.allowOutOfServiceTaint: Invalid type. Expected: boolean, given: string",
+  })
+  void rejectsBadValueWithClearMessage(String key, String value, String message) {
+    HelmResult result = CHART.template("t", "tether-system", "--set", key + "=" + value);
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr())
+        .contains("values don't meet the specifications of the schema")
+        .contains(message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "massFailureThreshold=1.5|massFailureThreshold: Must be less than or equal to 1",
+      "watchNamespaces=\"agents\"|watchNamespaces: Invalid type. Expected: array, given: string",
+  })
+  void rejectsBadJsonValueWithClearMessage(String assignment, String message) {
+    HelmResult result = CHART.template("t", "tether-system", "--set-json", assignment);
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains(message);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0.3", ".25", "1"})
+  void acceptsThresholdsGivenAsText(String threshold) {
+    HelmResult result = CHART.template("t", "tether-system", "--set", "massFailureThreshold=" + threshold);
+    assertThat(result.succeeded()).as(result.stderr()).isTrue();
+    assertThat(result.stdout()).contains("value: \"" + threshold + "\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"colour=blue", "image.registry=ghcr.io", "etcd.quickstart.replicas=3", "fencing.force=true"})
+  void rejectsUnknownKeys(String assignment) {
+    String key = assignment.substring(0, assignment.indexOf('='));
+    String leaf = key.substring(key.lastIndexOf('.') + 1);
+    HelmResult result = CHART.template("t", "tether-system", "--set", assignment);
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("Additional property " + leaf + " is not allowed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"500ms", "20s", "1m30s", "2h"})
+  void acceptsDurations(String duration) {
+    HelmResult result = CHART.template("t", "tether-system", "--set", "detectionTimeout=" + duration);
+    assertThat(result.succeeded()).as(result.stderr()).isTrue();
+    assertThat(result.stdout()).contains("value: \"" + duration + "\"");
+  }
+}
