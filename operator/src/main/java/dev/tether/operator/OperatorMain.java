@@ -2,7 +2,8 @@ package dev.tether.operator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.tether.operator.failover.EpochAuthority;
+import dev.tether.operator.checkpoint.CheckpointStoreSettings;
+import dev.tether.operator.checkpoint.CheckpointWiring;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -12,7 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -33,14 +34,27 @@ public final class OperatorMain {
     new JvmMemoryMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     var client = new KubernetesClientBuilder().build();
-    TetherOperator operator = TetherOperator.start(client, settings, EpochAuthority.STATUS_ONLY, List.of(),
-        MicrometerMetrics.withoutPerResourceMetrics(registry));
+    CheckpointWiring checkpoints = CheckpointStoreSettings.fromEnv(System.getenv())
+        .map(store -> CheckpointWiring.connect(store, Duration.ofSeconds(5)))
+        .orElse(null);
+    if (checkpoints == null) {
+      LOG.warn("TETHER_ETCD_ENDPOINTS is empty: running without a checkpoint store (epochs in status only, "
+          + "no supervisor injected)");
+    }
+    TetherOperator operator = TetherOperator.builder(client)
+        .settings(settings)
+        .checkpoints(checkpoints)
+        .metrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+        .start();
     HttpServer http = serve(settings.httpPort(), registry, operator);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
       http.stop(0);
       operator.close();
+      if (checkpoints != null) {
+        checkpoints.close();
+      }
       client.close();
       stopped.countDown();
     }, "tether-shutdown"));

@@ -1,8 +1,7 @@
 package dev.tether.operator;
 
+import dev.tether.operator.checkpoint.CheckpointWiring;
 import dev.tether.operator.controller.AgentSessionReconciler;
-import dev.tether.operator.failover.EpochAuthority;
-import dev.tether.operator.pod.SessionPodFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -10,7 +9,6 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 
 /** The operator assembled: JOSDK runtime, the AgentSession controller, leader election. Embeddable. */
 public final class TetherOperator implements AutoCloseable {
@@ -22,31 +20,13 @@ public final class TetherOperator implements AutoCloseable {
     this.reconciler = reconciler;
   }
 
-  public static TetherOperator start(KubernetesClient client, OperatorSettings settings) {
-    return start(client, settings, EpochAuthority.STATUS_ONLY, List.of(), Metrics.NOOP);
+  public static Builder builder(KubernetesClient client) {
+    return new Builder(client);
   }
 
-  public static TetherOperator start(KubernetesClient client, OperatorSettings settings, EpochAuthority epochs,
-      List<SessionPodFactory.PodDecorator> decorators, Metrics metrics) {
-    Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client)
-          .withCloseClientOnStop(false)
-          .withMetrics(metrics)
-          .withReconciliationTerminationTimeout(Duration.ofSeconds(10))
-          .withUseSSAToPatchPrimaryResource(true);
-      if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaderElectionId(),
-            settings.leaderElectionNamespace(), settings.identity()));
-      }
-    });
-    AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, epochs, Clock.systemUTC(), decorators);
-    operator.register(reconciler, c -> {
-      if (!settings.watchNamespaces().isEmpty()) {
-        c.settingNamespaces(new HashSet<>(settings.watchNamespaces()));
-      }
-    });
-    operator.start();
-    return new TetherOperator(operator, reconciler);
+  /** Without a checkpoint store: epochs in status only, no supervisor. */
+  public static TetherOperator start(KubernetesClient client, OperatorSettings settings) {
+    return builder(client).settings(settings).start();
   }
 
   public Operator operator() {
@@ -66,5 +46,60 @@ public final class TetherOperator implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+  }
+
+  /** How the operator is put together; defaults suit a test: no store, no metrics, no leader election. */
+  public static final class Builder {
+    private final KubernetesClient client;
+    private OperatorSettings settings = OperatorSettings.defaults();
+    private CheckpointWiring checkpoints;
+    private Metrics metrics = Metrics.NOOP;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(KubernetesClient client) {
+      this.client = client;
+    }
+
+    public Builder settings(OperatorSettings settings) {
+      this.settings = settings;
+      return this;
+    }
+
+    public Builder checkpoints(CheckpointWiring checkpoints) {
+      this.checkpoints = checkpoints;
+      return this;
+    }
+
+    public Builder metrics(Metrics metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public TetherOperator start() {
+      Operator operator = new Operator(o -> {
+        o.withKubernetesClient(client)
+            .withCloseClientOnStop(false)
+            .withMetrics(metrics)
+            .withReconciliationTerminationTimeout(Duration.ofSeconds(10))
+            .withUseSSAToPatchPrimaryResource(true);
+        if (settings.leaderElection()) {
+          o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaderElectionId(),
+              settings.leaderElectionNamespace(), settings.identity()));
+        }
+      });
+      AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, checkpoints, clock);
+      operator.register(reconciler, c -> {
+        if (!settings.watchNamespaces().isEmpty()) {
+          c.settingNamespaces(new HashSet<>(settings.watchNamespaces()));
+        }
+      });
+      operator.start();
+      return new TetherOperator(operator, reconciler);
+    }
   }
 }

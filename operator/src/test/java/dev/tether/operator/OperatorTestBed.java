@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.SessionPhase;
-import dev.tether.operator.failover.EpochAuthority;
 import dev.tether.testbed.ControlPlane;
 import dev.tether.testbed.Namespaces;
 import dev.tether.testbed.SharedControlPlane;
@@ -85,8 +84,7 @@ public final class OperatorTestBed {
 
   public synchronized void startOperator() {
     if (operator == null) {
-      operator = TetherOperator.start(controlPlane.newClient(), settings, EpochAuthority.STATUS_ONLY, List.of(),
-          reconciles);
+      operator = TetherOperator.builder(controlPlane.newClient()).settings(settings).metrics(reconciles).start();
     }
   }
 

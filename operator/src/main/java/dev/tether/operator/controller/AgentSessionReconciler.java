@@ -3,6 +3,10 @@ package dev.tether.operator.controller;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
 import dev.tether.operator.OperatorSettings;
+import dev.tether.operator.checkpoint.CheckpointReporter;
+import dev.tether.operator.checkpoint.CheckpointWiring;
+import dev.tether.operator.checkpoint.SessionKeys;
+import dev.tether.store.StoreUnavailableException;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.SessionLabels;
 import dev.tether.operator.dependent.SessionService;
@@ -73,6 +77,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private final EpochAuthority epochs;
   private final Clock clock;
   private final List<SessionPodFactory.PodDecorator> decorators;
+  private final CheckpointWiring checkpoints;
 
   private InformerEventSource<Pod, AgentSession> podSource;
   private InformerEventSource<Node, AgentSession> nodeSource;
@@ -83,12 +88,16 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private NodeHealth health;
   private final MigrationRateLimiter rateLimiter;
 
-  public AgentSessionReconciler(OperatorSettings settings, EpochAuthority epochs, Clock clock,
-      List<SessionPodFactory.PodDecorator> decorators) {
+  /**
+   * @param checkpoints the checkpoint store wiring, or null to run without a store (epochs live in status
+   *     only and no supervisor is injected)
+   */
+  public AgentSessionReconciler(OperatorSettings settings, CheckpointWiring checkpoints, Clock clock) {
     this.settings = settings;
-    this.epochs = epochs;
+    this.checkpoints = checkpoints;
+    this.epochs = checkpoints == null ? EpochAuthority.STATUS_ONLY : checkpoints.epochs();
     this.clock = clock;
-    this.decorators = decorators;
+    this.decorators = checkpoints == null ? List.of() : checkpoints.decorators();
     this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond(), clock);
   }
 
@@ -122,6 +131,9 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     sources.add(attachmentSource);
     sources.add(storageClassSource);
     sources.add(detector);
+    if (checkpoints != null) {
+      sources.add(checkpoints.follower());
+    }
     return sources;
   }
 
@@ -143,6 +155,13 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           c.lifecycle.reconcile(r);
         } catch (PodRejectedException e) {
           invalid(r, "PodRejected", e.getMessage(), c.events);
+        } catch (StoreUnavailableException e) {
+          // Running sessions keep running; only a new incarnation has to wait for its epoch.
+          r.degraded("CheckpointStoreUnavailable", "the checkpoint store cannot be reached: " + e.getMessage());
+          r.wakeIn(Duration.ofSeconds(5));
+        }
+        if (c.reporter != null) {
+          c.reporter.report(r);
         }
       }
       r.persist();
@@ -192,6 +211,10 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     var claim = client.persistentVolumeClaims().inNamespace(ns).withName(SessionLabels.claimName(session));
     if (session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete) {
       claim.delete();
+      if (checkpoints != null) {
+        checkpoints.store().deleteSession(SessionKeys.of(session));
+        checkpoints.follower().forget(SessionKeys.of(session));
+      }
       c.events.normal(session, "VolumeDeleted", "reclaimPolicy Delete: deleted " + SessionLabels.claimName(session));
     } else if (claim.get() != null) {
       // Orphan the volume so that garbage collection of the session does not take it along.
@@ -244,6 +267,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     final PodWriter pods;
     final SessionSpecValidator validator;
     final SessionLifecycle lifecycle;
+    final CheckpointReporter reporter;
 
     Components(Context<AgentSession> context) {
       var client = context.getClient();
@@ -257,6 +281,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete());
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
           AgentSessionReconciler.this::nodeFailure, settings.migrationHistoryLimit());
+      reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
           AgentSessionReconciler.this::nodeFailure);
     }

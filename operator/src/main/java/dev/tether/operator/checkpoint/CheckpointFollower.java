@@ -1,0 +1,135 @@
+package dev.tether.operator.checkpoint;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.store.ContextStore;
+import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreEvent;
+import io.javaoperatorsdk.operator.processing.event.Event;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the checkpoint store (one etcd watch for all sessions) and keeps the newest checkpoint and the
+ * latest restore of every session. It wakes a session at most once per throttle interval, so an agent
+ * that checkpoints every second does not cause a status write every second; restores wake it at once.
+ */
+public final class CheckpointFollower extends AbstractEventSource<Manifest, AgentSession> {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointFollower.class);
+
+  private final ContextStore store;
+  private final Duration throttle;
+  private final Map<SessionKey, Manifest> latest = new ConcurrentHashMap<>();
+  private final Map<SessionKey, RestoreRecord> restores = new ConcurrentHashMap<>();
+  private final Map<SessionKey, Long> lastWake = new ConcurrentHashMap<>();
+  private final Set<SessionKey> pending = ConcurrentHashMap.newKeySet();
+  private final Set<SessionKey> loaded = ConcurrentHashMap.newKeySet();
+  private ScheduledExecutorService timer;
+  private ContextStore.Watch watch;
+
+  public CheckpointFollower(ContextStore store, Duration throttle) {
+    super(Manifest.class, "checkpoints");
+    this.store = store;
+    this.throttle = throttle;
+  }
+
+  @Override
+  public Set<Manifest> getSecondaryResources(AgentSession primary) {
+    return latest(SessionKeys.of(primary)).map(Set::of).orElse(Set.of());
+  }
+
+  /** The newest checkpoint; read from the store once per session, then kept current by the watch. */
+  public Optional<Manifest> latest(SessionKey key) {
+    if (loaded.add(key)) {
+      store.latest(key).ifPresent(m -> latest.merge(key, m, (a, b) -> b.sequence() >= a.sequence() ? b : a));
+    }
+    return Optional.ofNullable(latest.get(key));
+  }
+
+  /** What the incarnation of this epoch restored, if it reported it yet. */
+  public Optional<RestoreRecord> restore(SessionKey key, long epoch) {
+    RestoreRecord known = restores.get(key);
+    if (known != null && known.epoch() == epoch) {
+      return Optional.of(known);
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void start() {
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tether-checkpoint-follower");
+      t.setDaemon(true);
+      return t;
+    });
+    watch = store.watch(this::onEvent);
+    super.start();
+  }
+
+  @Override
+  public void stop() {
+    if (watch != null) {
+      try {
+        watch.close();
+      } catch (Exception e) {
+        LOG.debug("closing the checkpoint watch", e);
+      }
+    }
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+    super.stop();
+  }
+
+  /** Forgets a deleted session. */
+  public void forget(SessionKey key) {
+    latest.remove(key);
+    restores.remove(key);
+    lastWake.remove(key);
+    loaded.remove(key);
+  }
+
+  private void onEvent(StoreEvent event) {
+    if (event instanceof StoreEvent.CheckpointCommitted committed) {
+      latest.merge(committed.session(), committed.manifest(),
+          (a, b) -> b.sequence() >= a.sequence() ? b : a);
+      wakeThrottled(committed.session());
+    } else if (event instanceof StoreEvent.RestoreRecorded restored) {
+      restores.merge(restored.session(), restored.record(), (a, b) -> b.epoch() >= a.epoch() ? b : a);
+      wake(restored.session());
+    }
+  }
+
+  private void wakeThrottled(SessionKey key) {
+    long now = System.nanoTime();
+    Long last = lastWake.get(key);
+    long wait = last == null ? 0 : throttle.toNanos() - (now - last);
+    if (wait <= 0) {
+      wake(key);
+    } else if (pending.add(key) && timer != null) {
+      timer.schedule(() -> {
+        pending.remove(key);
+        wake(key);
+      }, wait, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void wake(SessionKey key) {
+    lastWake.put(key, System.nanoTime());
+    if (getEventHandler() != null && isRunning()) {
+      ResourceID id = SessionKeys.resourceId(key);
+      getEventHandler().handleEvent(new Event(id));
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.tether.operator.checkpoint;
+
+import dev.tether.api.v1alpha1.CheckpointRef;
+import dev.tether.api.v1alpha1.RestoreInfo;
+import dev.tether.operator.controller.Reconciliation;
+import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.support.Times;
+import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreUnavailableException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+
+/**
+ * Copies what the checkpoint store knows into status: the newest checkpoint and what the current
+ * incarnation restored. A restore from an older checkpoint than the newest (a digest did not verify) is
+ * never silent: it is in status.restoredFrom with its reason and raises a Warning Event.
+ */
+public final class CheckpointReporter {
+  private final CheckpointFollower follower;
+  private final EventRecorder events;
+
+  public CheckpointReporter(CheckpointFollower follower, EventRecorder events) {
+    this.follower = follower;
+    this.events = events;
+  }
+
+  public void report(Reconciliation r) {
+    var status = r.status();
+    SessionKey key = SessionKeys.of(r.session());
+    try {
+      follower.latest(key).ifPresent(m -> status.setLastCheckpoint(ref(m)));
+    } catch (StoreUnavailableException e) {
+      r.degraded("CheckpointStoreUnavailable", "the checkpoint store cannot be reached: " + e.getMessage());
+      r.wakeIn(Duration.ofSeconds(5));
+      return;
+    }
+    if (status.getEpoch() == 0) {
+      return;
+    }
+    var restore = follower.restore(key, status.getEpoch());
+    if (restore.isEmpty() || (status.getRestoredFrom() != null && status.getRestoredFrom().getEpoch() == status.getEpoch())) {
+      return;
+    }
+    RestoreRecord record = restore.get();
+    RestoreInfo info = new RestoreInfo();
+    info.setEpoch(record.epoch());
+    info.setSequence(record.sequence());
+    info.setDigest(record.digest());
+    info.setFallback(record.fallback());
+    info.setReason(record.reason());
+    info.setTime(record.time() == null ? null : Times.formatMillis(record.time()));
+    status.setRestoredFrom(info);
+    if (record.fallback()) {
+      events.warning(r.session(), "RestoredFromOlderCheckpoint", "incarnation " + record.epoch()
+          + " restored checkpoint " + record.sequence() + ": " + record.reason());
+    } else if (record.sequence() == null) {
+      events.normal(r.session(), "StartedWithoutCheckpoint", "incarnation " + record.epoch()
+          + " found no checkpoint to restore");
+    } else {
+      events.normal(r.session(), "Restored", "incarnation " + record.epoch() + " restored checkpoint "
+          + record.sequence() + " (" + record.digest() + ")");
+    }
+  }
+
+  private static CheckpointRef ref(Manifest m) {
+    CheckpointRef ref = new CheckpointRef();
+    ref.setSequence(m.sequence());
+    ref.setEpoch(m.epoch());
+    ref.setDigest(m.digest());
+    ref.setSize(m.size());
+    ref.setTime(Times.formatMillis(m.createdAt()));
+    ref.setMetadata(m.metadata() == null || m.metadata().isEmpty() ? null : new LinkedHashMap<>(m.metadata()));
+    return ref;
+  }
+}

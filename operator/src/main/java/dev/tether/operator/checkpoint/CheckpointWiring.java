@@ -1,0 +1,61 @@
+package dev.tether.operator.checkpoint;
+
+import dev.tether.operator.failover.EpochAuthority;
+import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.store.ContextStore;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the operator does with the checkpoint store, assembled in one place: epochs raised in etcd,
+ * the supervisor sidecar, and following checkpoints and restores into status.
+ */
+public final class CheckpointWiring implements AutoCloseable {
+  private final ContextStore store;
+  private final CheckpointFollower follower;
+  private final List<SessionPodFactory.PodDecorator> decorators;
+
+  private CheckpointWiring(ContextStore store, CheckpointFollower follower,
+      List<SessionPodFactory.PodDecorator> decorators) {
+    this.store = store;
+    this.follower = follower;
+    this.decorators = decorators;
+  }
+
+  /** With a supervisor sidecar in every pod (a real cluster). */
+  public static CheckpointWiring connect(CheckpointStoreSettings settings, Duration throttle) {
+    ContextStore store = ContextStore.connect(settings.storeConfig());
+    SecurityContext securityContext = settings.supervisorSecurityContextJson() == null ? null
+        : new KubernetesSerialization().unmarshal(settings.supervisorSecurityContextJson(), SecurityContext.class);
+    var sidecar = new SupervisorSidecar(settings.supervisorImage(), settings.supervisorEnv(), securityContext);
+    return new CheckpointWiring(store, new CheckpointFollower(store, throttle), List.of(sidecar));
+  }
+
+  /** Without the sidecar: the test bed and the playground run the supervisor as part of the simulated pod. */
+  public static CheckpointWiring withoutSidecar(ContextStore store, Duration throttle) {
+    return new CheckpointWiring(store, new CheckpointFollower(store, throttle), List.of());
+  }
+
+  public ContextStore store() {
+    return store;
+  }
+
+  public CheckpointFollower follower() {
+    return follower;
+  }
+
+  public EpochAuthority epochs() {
+    return new StoreEpochAuthority(store);
+  }
+
+  public List<SessionPodFactory.PodDecorator> decorators() {
+    return decorators;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
