@@ -45,6 +45,7 @@ public final class OperatorMain {
         .settings(settings)
         .checkpoints(checkpoints)
         .metrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+        .meterRegistry(registry)
         .start();
     HttpServer http = serve(settings.httpPort(), registry, operator);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -2,7 +2,10 @@ package dev.tether.operator;
 
 import dev.tether.operator.checkpoint.CheckpointWiring;
 import dev.tether.operator.controller.AgentSessionReconciler;
+import dev.tether.operator.metrics.TetherMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
@@ -55,6 +58,7 @@ public final class TetherOperator implements AutoCloseable {
     private CheckpointWiring checkpoints;
     private Metrics metrics = Metrics.NOOP;
     private Clock clock = Clock.systemUTC();
+    private MeterRegistry registry = new SimpleMeterRegistry();
 
     private Builder(KubernetesClient client) {
       this.client = client;
@@ -75,6 +79,12 @@ public final class TetherOperator implements AutoCloseable {
       return this;
     }
 
+    /** Where the operator's own tether_* metrics go (JOSDK's go through {@link #metrics}). */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -92,7 +102,8 @@ public final class TetherOperator implements AutoCloseable {
               settings.leaderElectionNamespace(), settings.identity()));
         }
       });
-      AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, checkpoints, clock);
+      AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, checkpoints, clock,
+          new TetherMetrics(registry));
       operator.register(reconciler, c -> {
         if (!settings.watchNamespaces().isEmpty()) {
           c.settingNamespaces(new HashSet<>(settings.watchNamespaces()));

@@ -11,6 +11,8 @@ import dev.tether.testbed.sim.SimulatedCluster;
 import dev.tether.testbed.sim.SimulatedNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +38,7 @@ public final class OperatorTestBed {
   private final ControlPlane controlPlane;
   private final SimulatedCluster cluster;
   private final ReconcileCounter reconciles = new ReconcileCounter();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private OperatorSettings settings;
   private TetherOperator operator;
 
@@ -74,6 +77,11 @@ public final class OperatorTestBed {
     return cluster;
   }
 
+  /** The operator's tether_* metrics. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
   public ReconcileCounter reconciles() {
     return reconciles;
   }
@@ -84,7 +92,8 @@ public final class OperatorTestBed {
 
   public synchronized void startOperator() {
     if (operator == null) {
-      operator = TetherOperator.builder(controlPlane.newClient()).settings(settings).metrics(reconciles).start();
+      operator = TetherOperator.builder(controlPlane.newClient()).settings(settings).metrics(reconciles)
+          .meterRegistry(registry).start();
     }
   }
 

@@ -64,35 +64,28 @@ class ReconcileIT {
   void aSecondReconcileOfAnUnchangedSessionWritesNothing() {
     bed.create(bed.session(ns, "idle", pool));
     bed.awaitRunning(ns, "idle", 1);
-    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.get(ns, "idle").getStatus().getNodeName() != null);
-    String podVersion = bed.client().pods().inNamespace(ns).withName("idle-1").get().getMetadata().getResourceVersion();
+    String sessionVersion = bed.get(ns, "idle").getMetadata().getResourceVersion();
     String pvcVersion = bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()
         .getMetadata().getResourceVersion();
     String svcVersion = bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion();
 
-    // A metadata-only change wakes the operator without changing the spec.
-    bed.awaitAnotherReconcile(ns, "idle", () -> bed.client().resources(AgentSession.class).inNamespace(ns)
-        .withName("idle").edit(s -> {
-          s.getMetadata().setAnnotations(Map.of("touched", "yes"));
-          return s;
-        }));
-    String sessionVersion = bed.get(ns, "idle").getMetadata().getResourceVersion();
-    bed.awaitAnotherReconcile(ns, "idle", () -> bed.client().resources(AgentSession.class).inNamespace(ns)
-        .withName("idle").edit(s -> {
-          s.getMetadata().setAnnotations(Map.of("touched", "again"));
-          return s;
-        }));
+    // Pod events wake the operator (metadata-only session edits do not: JOSDK is generation aware).
+    String[] podVersion = new String[1];
+    for (String value : new String[] {"one", "two"}) {
+      bed.awaitAnotherReconcile(ns, "idle", () -> podVersion[0] = bed.client().pods().inNamespace(ns)
+          .withName("idle-1").edit(p -> {
+            p.getMetadata().getLabels().put("touched", value);
+            return p;
+          }).getMetadata().getResourceVersion());
+    }
 
+    assertThat(bed.get(ns, "idle").getMetadata().getResourceVersion()).as("no status write").isEqualTo(sessionVersion);
     assertThat(bed.client().pods().inNamespace(ns).withName("idle-1").get().getMetadata().getResourceVersion())
-        .isEqualTo(podVersion);
+        .as("no pod write").isEqualTo(podVersion[0]);
     assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()
-        .getMetadata().getResourceVersion()).isEqualTo(pvcVersion);
+        .getMetadata().getResourceVersion()).as("no PVC write").isEqualTo(pvcVersion);
     assertThat(bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion())
-        .isEqualTo(svcVersion);
-    // Only our own annotation edit changed the session: no status write followed it.
-    long after = Long.parseLong(bed.get(ns, "idle").getMetadata().getResourceVersion());
-    assertThat(after).isGreaterThan(Long.parseLong(sessionVersion));
-    assertThat(bed.get(ns, "idle").getStatus().getEpoch()).isEqualTo(1);
+        .as("no Service write").isEqualTo(svcVersion);
   }
 
   @Test

@@ -20,6 +20,7 @@ import dev.tether.operator.failover.NodeFailure;
 import dev.tether.operator.failover.NodeHealth;
 import dev.tether.operator.failover.SessionIndex;
 import dev.tether.operator.failover.VolumeGate;
+import dev.tether.operator.metrics.TetherMetrics;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
@@ -78,6 +79,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private final Clock clock;
   private final List<SessionPodFactory.PodDecorator> decorators;
   private final CheckpointWiring checkpoints;
+  private final TetherMetrics metrics;
 
   private InformerEventSource<Pod, AgentSession> podSource;
   private InformerEventSource<Node, AgentSession> nodeSource;
@@ -92,8 +94,10 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
    * @param checkpoints the checkpoint store wiring, or null to run without a store (epochs live in status
    *     only and no supervisor is injected)
    */
-  public AgentSessionReconciler(OperatorSettings settings, CheckpointWiring checkpoints, Clock clock) {
+  public AgentSessionReconciler(OperatorSettings settings, CheckpointWiring checkpoints, Clock clock,
+      TetherMetrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
     this.checkpoints = checkpoints;
     this.epochs = checkpoints == null ? EpochAuthority.STATUS_ONLY : checkpoints.epochs();
     this.clock = clock;
@@ -134,6 +138,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     if (checkpoints != null) {
       sources.add(checkpoints.follower());
     }
+    metrics.bindSessions(() -> context.getPrimaryCache().list().toList());
+    metrics.bindGuard(detector::isBlind, detector::failedNodes);
     return sources;
   }
 
@@ -165,6 +171,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
         }
       }
       r.persist();
+      metrics.transition(session.getStatus(), r.status());
       return r.wakeIn().map(d -> UpdateControl.<AgentSession>noUpdate().rescheduleAfter(d.plusMillis(50)))
           .orElseGet(UpdateControl::noUpdate);
     } finally {
