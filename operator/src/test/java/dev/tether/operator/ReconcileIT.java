@@ -58,6 +58,13 @@ class ReconcileIT {
         .getStatus().getPhase()).isEqualTo("Bound");
     assertThat(bed.client().services().inNamespace(ns).withName("alpha").get().getSpec().getClusterIP())
         .isEqualTo("None");
+    // The test-bed apiserver is v1.20: policy/v1beta1 only.
+    var budget = bed.client().policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName("alpha").get();
+    assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isZero();
+    assertThat(bed.client().pods().inNamespace(ns).withName("alpha-1").evict())
+        .as("an eviction (kubectl drain) is refused").isFalse();
+    assertThat(bed.client().pods().inNamespace(ns).withName("alpha-1").get().getMetadata().getDeletionTimestamp())
+        .isNull();
   }
 
   @Test

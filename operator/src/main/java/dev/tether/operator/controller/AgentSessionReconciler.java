@@ -9,6 +9,9 @@ import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.store.StoreUnavailableException;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.SessionLabels;
+import dev.tether.operator.dependent.DisruptionBudgetV1;
+import dev.tether.operator.dependent.DisruptionBudgetV1beta1;
+import dev.tether.operator.dependent.DisruptionBudgets;
 import dev.tether.operator.dependent.SessionService;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.failover.EpochAuthority;
@@ -68,7 +71,11 @@ import org.slf4j.MDC;
  */
 @Workflow(explicitInvocation = true, dependents = {
     @Dependent(name = "checkpoint-volume", type = CheckpointVolumeClaim.class),
-    @Dependent(name = "service", type = SessionService.class)})
+    @Dependent(name = "service", type = SessionService.class),
+    @Dependent(name = "disruption-budget", type = DisruptionBudgetV1.class,
+        activationCondition = DisruptionBudgets.V1Served.class),
+    @Dependent(name = "disruption-budget-v1beta1", type = DisruptionBudgetV1beta1.class,
+        activationCondition = DisruptionBudgets.OnlyV1beta1Served.class)})
 @ControllerConfiguration(name = "agentsession")
 @GradualRetry(initialInterval = 500, intervalMultiplier = 2.0, maxInterval = 10_000, maxAttempts = Integer.MAX_VALUE - 1)
 public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner<AgentSession> {
@@ -215,6 +222,12 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       }
     }
     client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)).delete();
+    if (client.supports("policy/v1", "PodDisruptionBudget")) {
+      client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session)).delete();
+    } else {
+      client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session))
+          .delete();
+    }
     var claim = client.persistentVolumeClaims().inNamespace(ns).withName(SessionLabels.claimName(session));
     if (session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete) {
       claim.delete();
