@@ -52,6 +52,20 @@ public class FailoverSpec {
       + "session reports VolumeStuck.")
   private String volumeDetachTimeout = "2m";
 
+  @Default("30s")
+  @Pattern(DURATION_PATTERN)
+  @JsonPropertyDescription("When the node is cordoned (e.g. kubectl drain), how long the agent has to write a final "
+      + "checkpoint before the session moves anyway and restores the last committed one.")
+  private String drainCheckpointTimeout = "30s";
+
+  public String getDrainCheckpointTimeout() {
+    return drainCheckpointTimeout;
+  }
+
+  public void setDrainCheckpointTimeout(String drainCheckpointTimeout) {
+    this.drainCheckpointTimeout = drainCheckpointTimeout;
+  }
+
   public String getDetectionTimeout() {
     return detectionTimeout;
   }

@@ -37,6 +37,15 @@ public class Migration {
   @JsonPropertyDescription("Backoff: the new pod is not created before this time (RFC 3339).")
   private String notBefore;
 
+  @JsonPropertyDescription("Planned moves: the final checkpoint asked of the old incarnation.")
+  private String checkpointRequestId;
+
+  @JsonPropertyDescription("When the final checkpoint was asked for (RFC 3339).")
+  private String checkpointRequestedAt;
+
+  @JsonPropertyDescription("Planned moves: the final checkpoint written for the move, or why the last committed one is used.")
+  private String finalCheckpoint;
+
   public MigrationStep getStep() {
     return step;
   }
@@ -117,4 +126,27 @@ public class Migration {
     this.notBefore = notBefore;
   }
 
+  public String getCheckpointRequestId() {
+    return checkpointRequestId;
+  }
+
+  public void setCheckpointRequestId(String checkpointRequestId) {
+    this.checkpointRequestId = checkpointRequestId;
+  }
+
+  public String getCheckpointRequestedAt() {
+    return checkpointRequestedAt;
+  }
+
+  public void setCheckpointRequestedAt(String checkpointRequestedAt) {
+    this.checkpointRequestedAt = checkpointRequestedAt;
+  }
+
+  public String getFinalCheckpoint() {
+    return finalCheckpoint;
+  }
+
+  public void setFinalCheckpoint(String finalCheckpoint) {
+    this.finalCheckpoint = finalCheckpoint;
+  }
 }

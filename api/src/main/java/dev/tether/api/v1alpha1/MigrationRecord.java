@@ -31,6 +31,9 @@ public class MigrationRecord {
   @JsonPropertyDescription("When the new incarnation was Ready (RFC 3339).")
   private String runningAt;
 
+  @JsonPropertyDescription("Planned moves: the final checkpoint written for the move, or why the last committed one was used.")
+  private String finalCheckpoint;
+
   public String getReason() {
     return reason;
   }
@@ -95,4 +98,11 @@ public class MigrationRecord {
     this.runningAt = runningAt;
   }
 
+  public String getFinalCheckpoint() {
+    return finalCheckpoint;
+  }
+
+  public void setFinalCheckpoint(String finalCheckpoint) {
+    this.finalCheckpoint = finalCheckpoint;
+  }
 }
