@@ -46,6 +46,7 @@ public final class OperatorMain {
         .checkpoints(checkpoints)
         .metrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
         .meterRegistry(registry)
+        .exitOnLostLeadership(true)
         .start();
     HttpServer http = serve(settings.httpPort(), registry, operator);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -54,6 +54,12 @@ public record OperatorSettings(
         leaderElectionNamespace, leaderElectionId, identity);
   }
 
+  public OperatorSettings withLeaderElection(String namespace, String identity) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
+        namespace, leaderElectionId, identity);
+  }
+
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,

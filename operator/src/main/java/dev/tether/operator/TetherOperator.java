@@ -59,6 +59,7 @@ public final class TetherOperator implements AutoCloseable {
     private Metrics metrics = Metrics.NOOP;
     private Clock clock = Clock.systemUTC();
     private MeterRegistry registry = new SimpleMeterRegistry();
+    private boolean exitOnLostLeadership;
 
     private Builder(KubernetesClient client) {
       this.client = client;
@@ -85,6 +86,12 @@ public final class TetherOperator implements AutoCloseable {
       return this;
     }
 
+    /** A process that lost leadership exits, so its pod restarts as a clean standby (the operator process). */
+    public Builder exitOnLostLeadership(boolean exit) {
+      this.exitOnLostLeadership = exit;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -99,7 +106,10 @@ public final class TetherOperator implements AutoCloseable {
             .withUseSSAToPatchPrimaryResource(true);
         if (settings.leaderElection()) {
           o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaderElectionId(),
-              settings.leaderElectionNamespace(), settings.identity()));
+              settings.leaderElectionNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+              LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+              LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(), null,
+              exitOnLostLeadership));
         }
       });
       AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, checkpoints, clock,
