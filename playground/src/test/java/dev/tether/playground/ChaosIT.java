@@ -31,11 +31,16 @@ import org.junit.jupiter.api.Test;
  */
 class ChaosIT {
   static final int SESSIONS = 3;
-  static final int STEPS = 60;
+  static final int STEPS = 120;
   static final int FAULTS = 4;
   /** A failed node comes back only after the operator noticed (detection 4 s), so every hit is a migration. */
   static final int MIN_DOWN_MILLIS = 6_000;
   static final Duration TIMEOUT = Duration.ofSeconds(150);
+  /**
+   * Nodes down at the same time. With 2, a session can bounce between two failed nodes the operator has not
+   * excluded yet (it avoids only the node of the loss at hand), raising its epoch without migrating.
+   */
+  static final int MAX_DOWN = Integer.getInteger("chaos.maxDown", 1);
 
   final SessionCluster bed = PlaygroundBed.get();
   final Map<String, Integer> hits = new ConcurrentHashMap<>();
@@ -142,20 +147,21 @@ class ChaosIT {
     assertThat(commits).extracting(Manifest::sequence).isSorted().doesNotHaveDuplicates();
     assertThat(commits).extracting(Manifest::epoch).isSorted();
 
-    // Agents: only the last incarnation finished the work; the others were killed, stopped or fenced.
+    // Agents: older incarnations were killed, stopped or fenced, or (cut off, but not yet fenced) finished the
+    // work themselves; the last one finished it.
     for (long epoch = 1; epoch < status.getEpoch(); epoch++) {
-      bed.journal().exitCode(ns, name, epoch).ifPresent(code -> assertThat(code).isIn(75, 137, 143));
+      bed.journal().exitCode(ns, name, epoch).ifPresent(code -> assertThat(code).isIn(0, 75, 137, 143));
     }
     assertThat(bed.journal().exitCode(ns, name, status.getEpoch())).contains(0);
   }
 
-  /** A healthy node hosting a running session, while at most one other node is down; empty when all finished. */
+  /** A healthy node hosting a running session, while fewer than MAX_DOWN nodes are down; empty when all finished. */
   private Optional<SimulatedNode> pickVictim(String ns, List<String> sessions, Random random) {
     List<SimulatedNode> candidates = await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
       if (sessions.stream().allMatch(s -> PlaygroundBed.get(ns, s).getStatus().getPhase() == SessionPhase.Succeeded)) {
         return List.<SimulatedNode>of();
       }
-      if (down.size() >= 2) {
+      if (down.size() >= MAX_DOWN) {
         return null;
       }
       List<SimulatedNode> hosting = sessions.stream()

@@ -23,9 +23,21 @@ final class PlaygroundBed {
   static synchronized SessionCluster get() {
     if (instance == null) {
       instance = SessionCluster.start(SharedControlPlane.get(), SessionCluster.Options.fast());
-      Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "playground-bed-stop"));
+      Runtime.getRuntime().addShutdownHook(new Thread(PlaygroundBed::closeWithin10Seconds, "playground-bed-stop"));
     }
     return instance;
+  }
+
+  /** The JVM is exiting anyway: do not let a slow close hold it up. */
+  private static void closeWithin10Seconds() {
+    Thread closer = new Thread(instance::close, "playground-bed-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   static String newNamespace(String prefix) {
