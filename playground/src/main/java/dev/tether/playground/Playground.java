@@ -1,0 +1,235 @@
+package dev.tether.playground;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.AgentSessionStatus;
+import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.store.SessionKey;
+import dev.tether.testbed.ControlPlane;
+import dev.tether.testbed.Namespaces;
+import dev.tether.testbed.sim.SimulatedNode;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Tether on one machine, in about a minute: a real control plane, simulated nodes whose session pods run the
+ * supervisor and the example agent, the operator, and a node failure to watch the sessions survive.
+ */
+@Command(name = "playground", mixinStandardHelpOptions = true,
+    description = "Runs Tether locally with simulated nodes, injects a node failure and shows how the sessions "
+        + "move and restore their checkpoints.")
+public final class Playground implements Callable<Integer> {
+  enum Failure { crash, partition, delete_node, drain }
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Simulated nodes (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--sessions", defaultValue = "3", description = "AgentSessions (default: ${DEFAULT-VALUE}).")
+  int sessions;
+
+  @Option(names = "--steps", defaultValue = "60",
+      description = "Steps per agent, 500 ms each, a checkpoint every 4 (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--failure", defaultValue = "crash", converter = FailureConverter.class,
+      description = "crash, partition, delete-node or drain (cordon + delete the pod), on the node of the first "
+          + "session (default: ${DEFAULT-VALUE}).")
+  Failure failure;
+
+  @Option(names = "--failure-after", defaultValue = "10",
+      description = "Seconds after all sessions run (default: ${DEFAULT-VALUE}).")
+  int failureAfter;
+
+  @Option(names = "--keep", description = "Keep everything running after the summary, until Ctrl-C.")
+  boolean keep;
+
+  private static final Duration STEP = Duration.ofMillis(500);
+  private static final int CHECKPOINT_EVERY = 4;
+  private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+  private final PrintStream out = System.out;
+  private final Timeline timeline = new Timeline(System.out);
+  private final Map<String, AgentSessionStatus> statuses = new ConcurrentHashMap<>();
+  private final Map<String, Double> failedAt = new ConcurrentHashMap<>();
+  private final Map<String, Double> recoveredAt = new ConcurrentHashMap<>();
+  private final Map<String, Long> epochAtFailure = new ConcurrentHashMap<>();
+
+  public static void main(String[] args) throws Exception {
+    Path logFile = Files.createTempFile("tether-playground-", ".log");
+    System.setProperty("org.slf4j.simpleLogger.logFile", logFile.toString());
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.err.println("logs: " + logFile);
+    int code = new CommandLine(new Playground()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    System.exit(code);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    timeline.note("starting the control plane (kube-apiserver + etcd), a checkpoint etcd, " + nodes
+        + " simulated nodes and the operator");
+    try (ControlPlane controlPlane = ControlPlane.start()) {
+      controlPlane.installCrd();
+      try (SessionCluster cluster = SessionCluster.start(controlPlane,
+          new SessionCluster.Options(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(500)))) {
+        return run(controlPlane, cluster);
+      }
+    }
+  }
+
+  private int run(ControlPlane controlPlane, SessionCluster cluster) throws Exception {
+    for (int i = 1; i <= nodes; i++) {
+      cluster.addNode("node-" + i, Map.of());
+    }
+    String ns = Namespaces.create(cluster.client(), "playground");
+    timeline.note("export KUBECONFIG=" + controlPlane.kubeconfigFile() + "   # kubectl get ags -n " + ns + " -w");
+    follow(cluster);
+    List<String> names = new ArrayList<>();
+    StepAgentSession template = new StepAgentSession(steps, STEP, CHECKPOINT_EVERY, "5s", Map.of());
+    try (SessionWatcher watcher = new SessionWatcher(cluster.client(), ns, timeline, this::statusChanged)) {
+      for (int i = 1; i <= sessions; i++) {
+        String name = "agent-" + i;
+        names.add(name);
+        cluster.client().resource(template.build(ns, name)).create();
+      }
+      timeline.note("created " + sessions + " AgentSessions: " + steps + " steps of " + STEP.toMillis()
+          + " ms each, a checkpoint every " + CHECKPOINT_EVERY + " steps");
+      if (!waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Running), TIMEOUT)) {
+        timeline.note("sessions did not start; see the log");
+        return 1;
+      }
+      if (!waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Succeeded),
+          Duration.ofSeconds(failureAfter))) {
+        inject(cluster, ns, names.get(0));
+      }
+      boolean finished = waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Succeeded), TIMEOUT);
+      if (!finished) {
+        timeline.note("not every session finished within " + TIMEOUT.toMinutes() + " minutes");
+      }
+      boolean verified = summary(cluster, ns, names) && finished;
+      if (keep) {
+        out.println();
+        out.println("Still running. In another terminal:");
+        out.println("  export KUBECONFIG=" + controlPlane.kubeconfigFile());
+        out.println("  kubectl get ags -n " + ns + " -w");
+        out.println("Stop with Ctrl-C.");
+        new CountDownLatch(1).await();
+      }
+      return verified ? 0 : 1;
+    }
+  }
+
+  private void follow(SessionCluster cluster) {
+    cluster.journal().follow(e -> {
+      switch (e.kind()) {
+        case RESTORED -> timeline.line(e.session(), "epoch " + e.epoch() + " restored checkpoint " + e.sequence()
+            + " (step " + e.step() + ")");
+        case RESUMED -> {
+          if (e.step() > 1) {
+            timeline.line(e.session(), "steps resumed at " + e.step() + " (epoch " + e.epoch() + ")");
+          }
+        }
+        case FENCED -> timeline.line(e.session(), "epoch " + e.epoch()
+            + " was fenced: its commit got 409, a newer incarnation owns the session; it exits 75");
+        default -> { }
+      }
+    });
+  }
+
+  private void inject(SessionCluster cluster, String ns, String first) {
+    AgentSessionStatus status = statuses.get(first);
+    SimulatedNode node = cluster.nodes().node(status.getNodeName());
+    double now = timeline.seconds();
+    statuses.forEach((name, s) -> {
+      if (node.name().equals(s.getNodeName()) && s.getPhase() == SessionPhase.Running) {
+        failedAt.put(name, now);
+        epochAtFailure.put(name, s.getEpoch());
+      }
+    });
+    timeline.note(">>> " + failure.name().replace('_', '-') + " " + node.name() + " (hosting " + failedAt.keySet() + ")");
+    switch (failure) {
+      case crash -> node.crash();
+      case partition -> node.partition();
+      case delete_node -> {
+        node.crash(); // the machine is gone, and so is its Node object
+        node.deleteNodeObject();
+      }
+      case drain -> {
+        node.cordon();
+        cluster.client().pods().inNamespace(ns).withName(status.getPodName()).delete();
+      }
+    }
+  }
+
+  private void statusChanged(String name, AgentSessionStatus status) {
+    statuses.put(name, status);
+    Long epoch = epochAtFailure.get(name);
+    if (epoch != null && status.getPhase() == SessionPhase.Running && status.getEpoch() > epoch) {
+      recoveredAt.putIfAbsent(name, timeline.seconds());
+    }
+  }
+
+  private boolean summary(SessionCluster cluster, String ns, List<String> names) {
+    out.println();
+    out.printf("%-10s %-9s %-7s %-9s %-20s %-9s %s%n", "SESSION", "PHASE", "EPOCH", "RECOVERY", "RESTORED",
+        "REPEATED", "RESULT");
+    boolean allGood = true;
+    for (String name : names) {
+      AgentSession session = cluster.client().resources(AgentSession.class).inNamespace(ns).withName(name).get();
+      AgentSessionStatus st = session.getStatus();
+      Double failed = failedAt.get(name);
+      Double recovered = recoveredAt.get(name);
+      String recovery = failed == null ? "-" : recovered == null ? "never" : String.format("%.1fs", recovered - failed);
+      String restored = st.getRestoredFrom() == null || st.getRestoredFrom().getSequence() == null || st.getEpoch() == 1
+          ? "-" : "checkpoint " + st.getRestoredFrom().getSequence() + (st.getRestoredFrom().isFallback() ? " (fallback)" : "");
+      int repeated = cluster.journal().repeatedSteps(ns, name);
+      Optional<String> problem = ContextCheck.problem(cluster.store(), SessionKey.of(ns, name),
+          cluster.nodes().volumeDir(ns, name + "-checkpoints"), steps);
+      boolean good = st.getPhase() == SessionPhase.Succeeded && problem.isEmpty();
+      allGood &= good;
+      out.printf("%-10s %-9s %-7d %-9s %-20s %-9s %s%n", name, st.getPhase(), st.getEpoch(), recovery, restored,
+          repeated + " steps", problem.map(p -> "WRONG: " + p).orElse("all " + steps + " steps exactly once"));
+    }
+    out.println();
+    out.println(allGood ? "Every session finished with every step exactly once."
+        : "Some session did not finish correctly; see above and the log.");
+    return allGood;
+  }
+
+  private SessionPhase phase(String name) {
+    AgentSessionStatus status = statuses.get(name);
+    return status == null ? null : status.getPhase();
+  }
+
+  /** Polls a condition fed by the watches; false on timeout. */
+  private static boolean waitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    return true;
+  }
+
+  /** Accepts delete-node as well as delete_node. */
+  static final class FailureConverter implements CommandLine.ITypeConverter<Failure> {
+    @Override
+    public Failure convert(String value) {
+      return Failure.valueOf(value.trim().toLowerCase().replace('-', '_'));
+    }
+  }
+}
