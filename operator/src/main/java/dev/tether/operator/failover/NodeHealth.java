@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * Judges a node from its Node object and its heartbeat Lease in kube-node-lease. A node is failed when
- * its Lease was not renewed for the detection timeout, or its Ready condition has not been True for that
- * long, or it carries the out-of-service taint, or its Node object is gone. A node that renews again
+ * its Node object is gone, or its Lease was not renewed for the detection timeout, or its Ready condition
+ * has not been True for that long, or it carries the out-of-service taint (checked in this order). A node that renews again
  * before the timeout was never failed: flapping causes no migration.
  */
 public final class NodeHealth {
@@ -34,11 +34,6 @@ public final class NodeHealth {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeDeleted, now,
           "node " + nodeName + " was deleted"));
     }
-    if (node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
-        .anyMatch(t -> OUT_OF_SERVICE_TAINT.equals(t.getKey()))) {
-      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeOutOfService, now,
-          "node " + nodeName + " is tainted " + OUT_OF_SERVICE_TAINT));
-    }
     Instant lastSeen = lastHeartbeat(nodeName).orElse(null);
     if (lastSeen != null && lastSeen.plus(timeout).isBefore(now)) {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, lastSeen,
@@ -52,6 +47,13 @@ public final class NodeHealth {
         return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, since,
             "node " + nodeName + " has been Ready=" + ready.getStatus() + " since " + ready.getLastTransitionTime()));
       }
+    }
+    // After the heartbeat checks: a dead node that the operator itself tainted stays NodeFailed for all its
+    // sessions, instead of NodeFailed for the first and NodeOutOfService for the rest.
+    if (node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
+        .anyMatch(t -> OUT_OF_SERVICE_TAINT.equals(t.getKey()))) {
+      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeOutOfService, now,
+          "node " + nodeName + " is tainted " + OUT_OF_SERVICE_TAINT));
     }
     return Optional.empty();
   }
