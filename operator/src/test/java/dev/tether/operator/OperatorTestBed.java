@@ -53,9 +53,20 @@ public final class OperatorTestBed {
     }
     settings = defaultSettings();
     startOperator();
+    // Shutdown hooks run in parallel: the control plane may already be gone, and closing the simulated
+    // nodes then waits on each node's retries. Give the orderly stop a few seconds, no more.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stopOperator();
-      cluster.close();
+      Thread stop = new Thread(() -> {
+        stopOperator();
+        cluster.close();
+      }, "operator-test-bed-stop");
+      stop.setDaemon(true);
+      stop.start();
+      try {
+        stop.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }));
   }
 

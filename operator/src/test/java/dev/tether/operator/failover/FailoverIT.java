@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A node fails (crash, deletion, partition): its sessions move to another node of their pool. */
@@ -27,6 +28,12 @@ class FailoverIT {
   final OperatorTestBed bed = OperatorTestBed.get();
   String ns;
   String pool;
+
+  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
+  @AfterEach
+  void removeCrashedNodes() {
+    bed.removeUnhealthyNodes();
+  }
 
   @BeforeEach
   void setUp() {

@@ -18,6 +18,7 @@ import dev.tether.testbed.sim.SimulatedNode;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What stops or delays a migration: no node fits, maxMigrations, backoff, the mass-failure guard. */
@@ -25,6 +26,12 @@ class FailoverLimitsIT {
   final OperatorTestBed bed = OperatorTestBed.get();
   String ns;
   String pool;
+
+  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
+  @AfterEach
+  void removeCrashedNodes() {
+    bed.removeUnhealthyNodes();
+  }
 
   @BeforeEach
   void setUp() {
@@ -74,7 +81,9 @@ class FailoverLimitsIT {
     assertThat(onlyMigration(s).getReason()).isEqualTo("PodDeleted");
     assertThat(hasCondition(s, Conditions.READY, "False", "MigrationLimitReached")).isTrue();
     assertThat(hasCondition(s, Conditions.DEGRADED, "True", "MigrationLimitReached")).isTrue();
-    assertThat(Failover.condition(s, Conditions.DEGRADED).get().getMessage()).contains("maxMigrations is 1");
+    assertThat(Failover.condition(s, Conditions.DEGRADED).get().getMessage())
+        .contains("lost incarnation 2").contains("PodDeleted").contains("maxMigrations is 1");
+    assertThat(Failover.condition(s, Conditions.READY).get().getMessage()).contains("maxMigrations is 1");
     Failover.awaitWarning(bed, ns, "once", "MigrationLimitReached");
     await().atMost(OperatorTestBed.TIMEOUT).until(() -> podNames(bed, ns, "once").isEmpty());
   }

@@ -13,9 +13,12 @@ import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.operator.OperatorTestBed;
 import dev.tether.operator.status.Conditions;
 import dev.tether.testbed.sim.SimulatedNode;
+import dev.tether.operator.support.Times;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The fencing policies, and ReadWriteOnce volumes that stay attached to a dead node. */
@@ -24,6 +27,12 @@ class FencingIT {
   String ns;
   String pool;
   SimulatedNode a;
+
+  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
+  @AfterEach
+  void removeCrashedNodes() {
+    bed.removeUnhealthyNodes();
+  }
 
   @BeforeEach
   void setUp() {
@@ -128,5 +137,36 @@ class FencingIT {
     assertThat(onlyMigration(s).getReason()).isEqualTo("NodeFailed");
     assertThat(hasCondition(s, Conditions.DEGRADED, "False", "AsExpected")).isTrue();
     assertThat(podNames(bed, ns, "stuck")).containsExactly("stuck-2");
+  }
+
+  @Test
+  void anOperatorAllowedToDeleteAttachmentsFreesTheVolumeAfterTheDetachTimeout() {
+    bed.restartOperator(OperatorTestBed.defaultSettings().withFencingPermissions(true, true));
+    try {
+      AgentSession stuck = Failover.rwo(bed, ns, "freed", pool, FencingPolicy.ForceDelete);
+      stuck.getSpec().getFailover().setVolumeDetachTimeout("3s");
+      bed.create(stuck);
+      bed.awaitRunning(ns, "freed", 1);
+      SimulatedNode b = bed.addNode(pool, "b");
+
+      Instant crashed = Instant.now();
+      a.crash();
+      Failover.report("crash-1-rwo-detach-timeout-3s", List.copyOf(
+          Failover.awaitRecovered(bed, ns, List.of("freed"), 2, crashed, OperatorTestBed.TIMEOUT).values()));
+
+      AgentSession s = bed.get(ns, "freed");
+      var m = onlyMigration(s);
+      assertThat(m.getReason()).isEqualTo("NodeFailed");
+      assertThat(m.getToNode()).isEqualTo(b.name());
+      // Not before the detach timeout, counted from fencing.
+      assertThat(Duration.between(Times.parse(m.getFencedAt()), Times.parse(m.getRunningAt())))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+      assertThat(Failover.hasOutOfServiceTaint(bed, a.name())).isFalse();
+      assertThat(Failover.attachmentsOf(bed, ns, "freed", a.name())).isZero();
+      assertThat(podNames(bed, ns, "freed")).containsExactly("freed-2");
+      Failover.awaitWarning(bed, ns, "freed", "VolumeForceDetached");
+    } finally {
+      bed.restartOperator(OperatorTestBed.defaultSettings());
+    }
   }
 }

@@ -17,11 +17,18 @@ import dev.tether.operator.support.Times;
 import dev.tether.testbed.sim.SimulatedNode;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The operator or the apiserver goes away in the middle of things; nothing is lost or doubled. */
 class OperatorRestartIT {
   final OperatorTestBed bed = OperatorTestBed.get();
+
+  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
+  @AfterEach
+  void removeCrashedNodes() {
+    bed.removeUnhealthyNodes();
+  }
 
   @Test
   void afterAnApiServerRestartTheOperatorStillReactsAndNothingIsLostOrDoubled() {
