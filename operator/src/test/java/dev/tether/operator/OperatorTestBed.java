@@ -39,6 +39,8 @@ public final class OperatorTestBed {
   private final SimulatedCluster cluster;
   private final ReconcileCounter reconciles = new ReconcileCounter();
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final LiveRuntimes runtimes = new LiveRuntimes();
+  private final java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private OperatorSettings settings;
   private TetherOperator operator;
 
@@ -46,16 +48,36 @@ public final class OperatorTestBed {
     controlPlane = SharedControlPlane.get();
     try {
       cluster = SimulatedCluster.start(controlPlane.client(), Files.createTempDirectory("tether-cluster-"),
-          SimulatedCluster.Options.defaults().withHeartbeatInterval(Duration.ofSeconds(1)));
+          SimulatedCluster.Options.defaults().withHeartbeatInterval(Duration.ofSeconds(1))
+              .withRuntime(runtimes::forNode));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    settings = OperatorSettings.defaults().withDetectionTimeout(Duration.ofSeconds(4));
+    settings = defaultSettings();
     startOperator();
+    // Shutdown hooks run in parallel: the control plane may already be gone, and closing the simulated
+    // nodes then waits on each node's retries. Give the orderly stop a few seconds, no more.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stopOperator();
-      cluster.close();
+      Thread stop = new Thread(() -> {
+        stopOperator();
+        cluster.close();
+      }, "operator-test-bed-stop");
+      stop.setDaemon(true);
+      stop.start();
+      try {
+        stop.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }));
+  }
+
+  /**
+   * Detection after 4 s; the operator may taint failed nodes out-of-service (used only by sessions that ask
+   * for fencing OutOfServiceTaint) but never deletes VolumeAttachments.
+   */
+  public static OperatorSettings defaultSettings() {
+    return OperatorSettings.defaults().withDetectionTimeout(Duration.ofSeconds(4)).withFencingPermissions(true, false);
   }
 
   public static synchronized OperatorTestBed get() {
@@ -80,6 +102,11 @@ public final class OperatorTestBed {
   /** The operator's tether_* metrics. */
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** Which pods the simulated nodes really run. */
+  public LiveRuntimes runtimes() {
+    return runtimes;
   }
 
   public ReconcileCounter reconciles() {
@@ -125,6 +152,22 @@ public final class OperatorTestBed {
 
   public SimulatedNode addNode(String pool, String name) {
     return cluster.addNode(pool + "-" + name, Map.of(POOL_LABEL, pool));
+  }
+
+  /**
+   * Takes a node out of the cluster for good: its kubelet stops and its Node object is deleted (so its
+   * attachments go too). For tests that count nodes, e.g. the mass-failure guard.
+   */
+  public void removeNode(SimulatedNode node) {
+    if (removed.add(node.name())) {
+      node.close();
+      node.deleteNodeObject();
+    }
+  }
+
+  /** Removes the nodes earlier tests crashed or cut off, so that they no longer count as failed nodes. */
+  public void removeUnhealthyNodes() {
+    cluster.nodes().stream().filter(n -> !n.isHealthy() && !removed.contains(n.name())).forEach(this::removeNode);
   }
 
   /** A session whose pods may only run on the nodes of this pool. */

@@ -68,6 +68,13 @@ public final class MigrationStateMachine {
   public void begin(Reconciliation r, Loss loss, Pod lostPod) {
     var status = r.status();
     FailoverSpec failover = r.session().getSpec().getFailover();
+    if (status.getMigration() != null) {
+      // The incarnation this migration started was lost before it became Ready. It still counts: else a
+      // pod that never gets Ready would be replaced again and again, without backoff and without limit.
+      Migration interrupted = status.getMigration();
+      addToHistory(r, interrupted, lostPod != null ? PodView.node(lostPod) : status.getNodeName(), null);
+      status.setMigration(null);
+    }
     int recent = loss.planned() ? 0 : migrationsInWindow(r);
     if (!loss.planned() && recent >= failover.getMaxMigrations()) {
       status.setMigration(null);
@@ -181,20 +188,7 @@ public final class MigrationStateMachine {
       }
       return;
     }
-    MigrationRecord record = new MigrationRecord();
-    record.setReason(m.getReason());
-    record.setFromNode(m.getFromNode());
-    record.setToNode(PodView.node(p));
-    record.setFromEpoch(m.getFromEpoch());
-    record.setToEpoch(status.getEpoch());
-    record.setDetectedAt(m.getDetectedAt());
-    record.setFencedAt(m.getFencedAt());
-    record.setRunningAt(r.nowText());
-    List<MigrationRecord> history = new ArrayList<>(status.getMigrations() == null ? List.of() : status.getMigrations());
-    history.add(record);
-    int keep = Math.max(historyLimit, r.session().getSpec().getFailover().getMaxMigrations());
-    status.setMigrations(new ArrayList<>(history.subList(Math.max(0, history.size() - keep), history.size())));
-    status.setMigrationCount(status.getMigrationCount() + 1);
+    addToHistory(r, m, PodView.node(p), r.nowText());
     status.setMigration(null);
     status.setPhase(SessionPhase.Running);
     r.ready("Running", "incarnation " + status.getEpoch() + " is running on " + PodView.node(p));
@@ -202,6 +196,25 @@ public final class MigrationStateMachine {
     events.normal(r.session(), "Migrated", "moved from " + m.getFromNode() + " (epoch " + m.getFromEpoch() + ") to "
         + PodView.node(p) + " (epoch " + status.getEpoch() + ") after " + m.getReason() + " in "
         + took.toMillis() + " ms from detection");
+  }
+
+  /** Records a migration that produced an incarnation; runningAt is null when that one never got Ready. */
+  private void addToHistory(Reconciliation r, Migration m, String toNode, String runningAt) {
+    var status = r.status();
+    MigrationRecord record = new MigrationRecord();
+    record.setReason(m.getReason());
+    record.setFromNode(m.getFromNode());
+    record.setToNode(toNode);
+    record.setFromEpoch(m.getFromEpoch());
+    record.setToEpoch(status.getEpoch());
+    record.setDetectedAt(m.getDetectedAt());
+    record.setFencedAt(m.getFencedAt());
+    record.setRunningAt(runningAt);
+    List<MigrationRecord> history = new ArrayList<>(status.getMigrations() == null ? List.of() : status.getMigrations());
+    history.add(record);
+    int keep = Math.max(historyLimit, r.session().getSpec().getFailover().getMaxMigrations());
+    status.setMigrations(new ArrayList<>(history.subList(Math.max(0, history.size() - keep), history.size())));
+    status.setMigrationCount(status.getMigrationCount() + 1);
   }
 
   private boolean volumeReleased(Reconciliation r, Migration m) {

@@ -47,8 +47,14 @@ public final class SessionLifecycle {
     AgentSession session = r.session();
     if (status.getPhase() == SessionPhase.Failed) {
       if (generationUnchanged(r)) {
-        r.ready("MigrationLimitReached", "the session failed; change its spec to start it again");
-        r.degraded("MigrationLimitReached", "the session used up its migrations");
+        // Keep the message of the pass that failed the session: it says which loss used up the limit.
+        String why = dev.tether.operator.status.Conditions.find(status.getConditions(),
+                dev.tether.operator.status.Conditions.DEGRADED)
+            .filter(c -> "MigrationLimitReached".equals(c.getReason()))
+            .map(io.fabric8.kubernetes.api.model.Condition::getMessage)
+            .orElse("the session used up its migrations");
+        r.ready("MigrationLimitReached", why + "; change its spec to start it again");
+        r.degraded("MigrationLimitReached", why);
         return;
       }
       status.setPhase(null);

@@ -39,7 +39,7 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
   private final Duration guardTimeout;
   private final double massFailureThreshold;
   private final Clock clock;
-  private final Map<ResourceID, Instant> woken = new ConcurrentHashMap<>();
+  private final Map<ResourceID, String> woken = new ConcurrentHashMap<>();
   private volatile boolean blind;
   private volatile int failedNodes;
   private ScheduledExecutorService ticker;
@@ -62,8 +62,12 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
     return java.util.Set.of();
   }
 
-  /** True while the mass-failure guard holds migrations back. */
+  /**
+   * True while the mass-failure guard holds migrations back. Judged afresh, not as of the last tick: a
+   * reconcile may see a node cross its timeout before the ticker counted it among the failed ones.
+   */
   public boolean isBlind() {
+    updateGuard(clock.instant());
     return blind;
   }
 
@@ -104,21 +108,31 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
     sessions.list().forEach(session -> {
       ResourceID id = ResourceID.fromResource(session);
       var status = session.getStatus();
-      if (status == null || status.getNodeName() == null || status.getMigration() != null
-          || !(status.getPhase() == SessionPhase.Running || status.getPhase() == SessionPhase.Pending)) {
+      // Migrating sessions too: the node of a pod that is still restoring can fail as well.
+      if (status == null || status.getNodeName() == null || !(status.getPhase() == SessionPhase.Running
+          || status.getPhase() == SessionPhase.Pending || status.getPhase() == SessionPhase.Migrating)) {
         woken.remove(id);
         return;
       }
       var failure = health.failure(status.getNodeName(), timeoutOf.apply(session), now);
       if (failure.isEmpty()) {
         woken.remove(id);
-      } else if (!failure.get().lastSeen().equals(woken.put(id, failure.get().lastSeen()))) {
+      } else if (!wakeKey(failure.get()).equals(woken.put(id, wakeKey(failure.get())))) {
         getEventHandler().handleEvent(new Event(id));
       }
     });
   }
 
-  private void updateGuard(Instant now) {
+  /**
+   * One wake per failure: a deleted or out-of-service node reports "now" as its last sign of life, which
+   * must not wake its sessions on every tick.
+   */
+  private static String wakeKey(NodeFailure failure) {
+    return failure.node() + "/" + failure.reason()
+        + (failure.reason() == NodeFailure.Reason.NodeFailed ? "/" + failure.lastSeen() : "");
+  }
+
+  private synchronized void updateGuard(Instant now) {
     Collection<Node> all = nodes.get();
     int failed = (int) all.stream()
         .filter(n -> health.failure(n.getMetadata().getName(), guardTimeout, now).isPresent()).count();

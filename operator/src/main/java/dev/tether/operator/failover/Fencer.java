@@ -16,7 +16,7 @@ import java.util.Optional;
  * The one place that makes an old incarnation unable to run before a new one starts. On a failed node the
  * kubelet cannot confirm anything, so the policy decides: ForceDelete removes the pod object,
  * OutOfServiceTaint first taints the node so Kubernetes also force-detaches its volumes, Manual waits for
- * an administrator. On a healthy node the kubelet stops the pod and confirms; we only wait.
+ * an administrator to delete the pod, delete the Node or taint it out-of-service. On a healthy node the kubelet stops the pod and confirms; we only wait.
  */
 public final class Fencer {
   private final KubernetesClient client;
@@ -38,8 +38,14 @@ public final class Fencer {
       NodeFailure failure = nodeFailure.get();
       switch (policy) {
         case Manual:
-          return FenceResult.waiting("fencing policy Manual: waiting for an administrator to delete pod " + podName
-              + " or node " + failure.node() + " (" + failure.message() + ")");
+          if (failure.reason() == NodeFailure.Reason.NodeFailed) {
+            return FenceResult.waiting("fencing policy Manual: waiting for an administrator to delete pod " + podName
+                + " or node " + failure.node() + " (" + failure.message() + ")");
+          }
+          // A deleted Node object or an out-of-service taint is the administrator's word that the machine
+          // is down: what Manual waits for.
+          pods.forceDelete(old);
+          return FenceResult.done();
         case OutOfServiceTaint:
           if (failure.reason() != NodeFailure.Reason.NodeDeleted) {
             if (!mayTaintNodes) {

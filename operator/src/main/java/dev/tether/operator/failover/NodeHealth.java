@@ -6,19 +6,24 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
  * Judges a node from its Node object and its heartbeat Lease in kube-node-lease. A node is failed when
- * its Lease was not renewed for the detection timeout, or its Ready condition has not been True for that
- * long, or it carries the out-of-service taint, or its Node object is gone. A node that renews again
- * before the timeout was never failed: flapping causes no migration.
+ * its Node object is gone, or its Lease was not renewed for the detection timeout (by the clock and
+ * relative to the newest heartbeat of any node), or its Ready condition has not been True for that long,
+ * or it carries the out-of-service taint (checked in this order). A node that renews again before the
+ * timeout was never failed: flapping causes no migration. A node alone in the cluster is never failed by
+ * silence alone: nothing tells its death from the operator losing sight of it.
  */
 public final class NodeHealth {
   public static final String OUT_OF_SERVICE_TAINT = "node.kubernetes.io/out-of-service";
 
   private final Function<String, Node> nodes;
   private final Function<String, Lease> leases;
+  /** The newest heartbeat of any node seen so far: up to when the operator's view of the cluster reaches. */
+  private final AtomicReference<Instant> newestHeartbeat = new AtomicReference<>(Instant.MIN);
 
   public NodeHealth(Function<String, Node> nodes, Function<String, Lease> leases) {
     this.nodes = nodes;
@@ -34,13 +39,10 @@ public final class NodeHealth {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeDeleted, now,
           "node " + nodeName + " was deleted"));
     }
-    if (node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
-        .anyMatch(t -> OUT_OF_SERVICE_TAINT.equals(t.getKey()))) {
-      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeOutOfService, now,
-          "node " + nodeName + " is tainted " + OUT_OF_SERVICE_TAINT));
-    }
     Instant lastSeen = lastHeartbeat(nodeName).orElse(null);
-    if (lastSeen != null && lastSeen.plus(timeout).isBefore(now)) {
+    // Silent for the timeout by the clock, and also while other nodes were heard from: when the operator's
+    // own view stalls (apiserver down, watch cut), every Lease freezes and no node crosses this line.
+    if (lastSeen != null && lastSeen.plus(timeout).isBefore(now) && lastSeen.plus(timeout).isBefore(newestHeartbeat.get())) {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, lastSeen,
           "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(lastSeen, now).toSeconds()
               + "s (timeout " + timeout.toSeconds() + "s)"));
@@ -53,11 +55,27 @@ public final class NodeHealth {
             "node " + nodeName + " has been Ready=" + ready.getStatus() + " since " + ready.getLastTransitionTime()));
       }
     }
+    // After the heartbeat checks: a dead node that the operator itself tainted stays NodeFailed for all its
+    // sessions, instead of NodeFailed for the first and NodeOutOfService for the rest.
+    if (node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
+        .anyMatch(t -> OUT_OF_SERVICE_TAINT.equals(t.getKey()))) {
+      return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeOutOfService, now,
+          "node " + nodeName + " is tainted " + OUT_OF_SERVICE_TAINT));
+    }
     return Optional.empty();
   }
 
-  /** The newest sign of life: Lease renewal, else the Ready condition's heartbeat. */
+  /**
+   * The newest sign of life: Lease renewal, else the Ready condition's heartbeat. Also advances the newest
+   * heartbeat of the cluster; the failure detector asks about every node twice a second.
+   */
   public Optional<Instant> lastHeartbeat(String nodeName) {
+    Optional<Instant> seen = heartbeatOf(nodeName);
+    seen.ifPresent(t -> newestHeartbeat.accumulateAndGet(t, (a, b) -> a.isAfter(b) ? a : b));
+    return seen;
+  }
+
+  private Optional<Instant> heartbeatOf(String nodeName) {
     Lease lease = leases.apply(nodeName);
     if (lease != null && lease.getSpec() != null && lease.getSpec().getRenewTime() != null) {
       return Optional.of(lease.getSpec().getRenewTime().toInstant());
