@@ -5,6 +5,7 @@ import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
 import dev.tether.operator.OperatorSettings;
 import dev.tether.operator.checkpoint.CheckpointReporter;
 import dev.tether.operator.checkpoint.CheckpointWiring;
+import dev.tether.operator.checkpoint.FinalCheckpoint;
 import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.store.StoreUnavailableException;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
@@ -261,6 +262,15 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     return health.failure(node, detectionTimeout(session), clock.instant());
   }
 
+  /** Nodes that look failed by this session's detection timeout. */
+  java.util.Set<String> failedNodes(AgentSession session) {
+    java.time.Instant now = clock.instant();
+    Duration timeout = detectionTimeout(session);
+    return nodeSource.list().map(n -> n.getMetadata().getName())
+        .filter(n -> health.failure(n, timeout, now).isPresent())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   public FailureDetector failureDetector() {
     return detector;
   }
@@ -299,11 +309,14 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       var starter = new IncarnationStarter(epochs, factory, pods);
       var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint());
       var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete());
+      var finalCheckpoint = checkpoints == null ? null
+          : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
-          AgentSessionReconciler.this::nodeFailure, settings.migrationHistoryLimit());
+          AgentSessionReconciler.this::nodeFailure, AgentSessionReconciler.this::failedNodes, finalCheckpoint,
+          settings.migrationHistoryLimit());
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
-          AgentSessionReconciler.this::nodeFailure);
+          AgentSessionReconciler.this::nodeFailure, health::isCordoned);
     }
   }
 }

@@ -9,10 +9,16 @@ public record Loss(String reason, String message, Optional<NodeFailure> nodeFail
   public static final String EVICTED = "Evicted";
   public static final String POD_FAILED = "PodFailed";
   public static final String SPEC_CHANGED = "SpecChanged";
+  /** The node was cordoned (kubectl drain): a planned move with a final checkpoint. */
+  public static final String DRAIN = "Drain";
 
-  /** Planned moves do not count against maxMigrations and do not avoid the old node. */
+  /** Planned moves do not count against maxMigrations or backoff. */
   public boolean planned() {
-    return SPEC_CHANGED.equals(reason);
+    return isPlanned(reason);
+  }
+
+  public static boolean isPlanned(String reason) {
+    return SPEC_CHANGED.equals(reason) || DRAIN.equals(reason);
   }
 
   public boolean nodeBased() {

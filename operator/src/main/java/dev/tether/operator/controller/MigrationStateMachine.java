@@ -7,6 +7,7 @@ import dev.tether.api.v1alpha1.Migration;
 import dev.tether.api.v1alpha1.MigrationRecord;
 import dev.tether.api.v1alpha1.MigrationStep;
 import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.operator.checkpoint.FinalCheckpoint;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.failover.FenceResult;
 import dev.tether.operator.failover.Fencer;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The migration state machine, persisted in status.migration so a restarted operator resumes it:
@@ -46,6 +48,9 @@ public final class MigrationStateMachine {
   private static final Duration RECHECK = Duration.ofSeconds(2);
 
   private final Fencer fencer;
+  private final Function<AgentSession, Set<String>> failedNodes;
+  /** Null without a checkpoint store: planned moves then go ahead without a final checkpoint. */
+  private final FinalCheckpoint finalCheckpoint;
   private final VolumeGate volumes;
   private final IncarnationStarter starter;
   private final EventRecorder events;
@@ -54,7 +59,10 @@ public final class MigrationStateMachine {
   private final int historyLimit;
 
   public MigrationStateMachine(Fencer fencer, VolumeGate volumes, IncarnationStarter starter, EventRecorder events,
-      MigrationRateLimiter rateLimiter, BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf, int historyLimit) {
+      MigrationRateLimiter rateLimiter, BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf,
+      Function<AgentSession, Set<String>> failedNodes, FinalCheckpoint finalCheckpoint, int historyLimit) {
+    this.failedNodes = failedNodes;
+    this.finalCheckpoint = finalCheckpoint;
     this.fencer = fencer;
     this.volumes = volumes;
     this.starter = starter;
@@ -113,6 +121,9 @@ public final class MigrationStateMachine {
       switch (m.getStep()) {
         case Detected -> m.setStep(MigrationStep.Fencing);
         case Fencing -> {
+          if (Loss.DRAIN.equals(m.getReason()) && !finalCheckpointWritten(r, m)) {
+            return;
+          }
           Pod old = r.pod(m.getFromPod()).orElse(null);
           Optional<NodeFailure> failure = nodeFailureOf.apply(session, m.getFromNode());
           FenceResult result = fencer.fence(old, session.getSpec().getFailover().getFencing(), failure);
@@ -150,7 +161,7 @@ public final class MigrationStateMachine {
           m.setRescheduledAt(r.nowText());
           m.setStep(MigrationStep.Restoring);
           waiting(r, "Restoring", "starting incarnation " + (status.getEpoch() + 1) + " away from " + m.getFromNode());
-          starter.start(r, cause(m), avoid(m));
+          starter.start(r, cause(m), avoid(r, m));
           return;
         }
         case Restoring -> {
@@ -169,7 +180,7 @@ public final class MigrationStateMachine {
       // Created by an earlier pass that the cache has not seen, or the create never happened.
       if (r.context().getClient().pods().inNamespace(r.session().getMetadata().getNamespace())
           .withName(status.getPodName()).get() == null) {
-        starter.recreateCurrent(r, cause(m), avoid(m));
+        starter.recreateCurrent(r, cause(m), avoid(r, m));
       }
       waiting(r, "Restoring", "waiting for pod " + status.getPodName());
       return;
@@ -254,15 +265,43 @@ public final class MigrationStateMachine {
     r.progressing(reason, message);
   }
 
+  /** Planned move: the old incarnation first gets the chance to write a final checkpoint (time-boxed). */
+  private boolean finalCheckpointWritten(Reconciliation r, Migration m) {
+    if (finalCheckpoint == null) {
+      if (m.getFinalCheckpoint() == null) {
+        m.setFinalCheckpoint("no checkpoint store configured");
+      }
+      return true;
+    }
+    Optional<Duration> wait = finalCheckpoint.await(r, m);
+    if (wait.isEmpty()) {
+      return true;
+    }
+    waiting(r, "FinalCheckpoint", "node " + m.getFromNode() + " is cordoned: waiting up to "
+        + r.session().getSpec().getFailover().getDrainCheckpointTimeout() + " for a final checkpoint of incarnation "
+        + m.getFromEpoch() + " before the move");
+    r.wakeIn(wait.get().compareTo(Duration.ofSeconds(1)) < 0 ? wait.get() : Duration.ofSeconds(1));
+    return false;
+  }
+
   private static IncarnationCause cause(Migration m) {
     return new IncarnationCause(m.getReason(), m.getFromPod(), m.getFromNode());
   }
 
-  /** Only a failed node is excluded: a pod deleted or evicted on a healthy node may come back to it. */
-  private static Set<String> avoid(Migration m) {
-    boolean nodeFailed = java.util.Arrays.stream(NodeFailure.Reason.values())
+  /**
+   * Nodes the new incarnation must not land on: the node it left when that node failed or is being drained,
+   * and every other node that currently looks failed (before the node lifecycle controller taints a dead
+   * node, the scheduler may still pick it, and the session would bounce from one dead node to the next).
+   * A pod deleted or evicted on a healthy node may come back to it.
+   */
+  private Set<String> avoid(Reconciliation r, Migration m) {
+    Set<String> avoid = new java.util.TreeSet<>(failedNodes.apply(r.session()));
+    boolean nodeLost = Loss.DRAIN.equals(m.getReason()) || java.util.Arrays.stream(NodeFailure.Reason.values())
         .anyMatch(reason -> reason.name().equals(m.getReason()));
-    return m.getFromNode() != null && nodeFailed ? Set.of(m.getFromNode()) : Set.of();
+    if (m.getFromNode() != null && nodeLost) {
+      avoid.add(m.getFromNode());
+    }
+    return avoid;
   }
 
   private static int migrationsInWindow(Reconciliation r) {
@@ -272,7 +311,7 @@ public final class MigrationStateMachine {
     }
     Instant since = r.now().minus(Durations.parse(r.session().getSpec().getFailover().getMigrationWindow()));
     return (int) history.stream()
-        .filter(h -> !Loss.SPEC_CHANGED.equals(h.getReason()))
+        .filter(h -> !Loss.isPlanned(h.getReason()))
         .filter(h -> h.getDetectedAt() != null && Times.parse(h.getDetectedAt()).isAfter(since))
         .count();
   }

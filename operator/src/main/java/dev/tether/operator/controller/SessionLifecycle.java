@@ -29,10 +29,12 @@ public final class SessionLifecycle {
   private final EventRecorder events;
   private final FailureDetector detector;
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
+  private final java.util.function.Predicate<String> cordoned;
 
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
-      BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure) {
+      BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
+      java.util.function.Predicate<String> cordoned) {
     this.migrations = migrations;
     this.starter = starter;
     this.pods = pods;
@@ -40,6 +42,7 @@ public final class SessionLifecycle {
     this.events = events;
     this.detector = detector;
     this.nodeFailure = nodeFailure;
+    this.cordoned = cordoned;
   }
 
   public void reconcile(Reconciliation r) {
@@ -143,6 +146,9 @@ public final class SessionLifecycle {
     }
     if (PodView.isTerminating(pod)) {
       return Optional.of(new Loss(Loss.POD_DELETED, "pod " + name + " is being deleted", Optional.empty()));
+    }
+    if (PodView.node(pod) != null && cordoned.test(PodView.node(pod))) {
+      return Optional.of(new Loss(Loss.DRAIN, "node " + PodView.node(pod) + " was cordoned", Optional.empty()));
     }
     String hash = pod.getMetadata().getAnnotations() == null ? null
         : pod.getMetadata().getAnnotations().get(SessionPodFactory.ANNOTATION_TEMPLATE_HASH);

@@ -88,6 +88,12 @@ public final class NodeHealth {
     return Optional.empty();
   }
 
+  /** Marked unschedulable, e.g. by kubectl cordon/drain. */
+  public boolean isCordoned(String nodeName) {
+    Node node = nodes.apply(nodeName);
+    return node != null && node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+  }
+
   public boolean exists(String nodeName) {
     return nodes.apply(nodeName) != null;
   }

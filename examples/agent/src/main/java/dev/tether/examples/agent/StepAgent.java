@@ -98,7 +98,12 @@ public final class StepAgent {
       context = context.with(new Step(step, StepResult.of(config.sessionName(), step), config.epoch()));
       listener.stepDone(step);
       unsaved = true;
-      if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+      boolean due = step % config.checkpointEvery() == 0 || step == config.steps();
+      if (!due && supervisor.checkpointRequested()) {
+        config.log().accept("a checkpoint was requested (the session is about to move): saving at step " + step);
+        due = true;
+      }
+      if (due) {
         Optional<Integer> fenced = save(context);
         if (fenced.isPresent()) {
           return fenced.get();

@@ -70,6 +70,16 @@ final class SupervisorClient {
     }
   }
 
+  /** Whether the operator asked for a checkpoint now (a planned move); false when unsure. */
+  boolean checkpointRequested() throws InterruptedException {
+    HttpResponse<String> response = sendOrNull(get("/v1/session"));
+    if (response == null || response.statusCode() != 200) {
+      return false;
+    }
+    JsonNode requested = parse(response.body()).path("checkpointRequested");
+    return !requested.isMissingNode() && !requested.isNull();
+  }
+
   /** The newest checkpoint that verifies, empty when there is none. */
   Optional<Restored> latest() throws InterruptedException {
     Backoff backoff = new Backoff();
