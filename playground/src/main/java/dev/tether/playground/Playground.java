@@ -44,7 +44,7 @@ public final class Playground implements Callable<Integer> {
   int steps;
 
   @Option(names = "--failure", defaultValue = "crash", converter = FailureConverter.class,
-      description = "crash, partition, delete-node or drain (cordon + delete the pod), on the node of the first "
+      description = "crash, partition, delete-node or drain (cordon: the operator moves the session with a final checkpoint), on the node of the first "
           + "session (default: ${DEFAULT-VALUE}).")
   Failure failure;
 
@@ -165,10 +165,7 @@ public final class Playground implements Callable<Integer> {
         node.crash(); // the machine is gone, and so is its Node object
         node.deleteNodeObject();
       }
-      case drain -> {
-        node.cordon();
-        cluster.client().pods().inNamespace(ns).withName(status.getPodName()).delete();
-      }
+      case drain -> node.cordon(); // like kubectl drain; the session's PodDisruptionBudget refuses evictions
     }
   }
 

@@ -221,6 +221,7 @@ public final class MigrationStateMachine {
     record.setDetectedAt(m.getDetectedAt());
     record.setFencedAt(m.getFencedAt());
     record.setRunningAt(runningAt);
+    record.setFinalCheckpoint(m.getFinalCheckpoint());
     List<MigrationRecord> history = new ArrayList<>(status.getMigrations() == null ? List.of() : status.getMigrations());
     history.add(record);
     int keep = Math.max(historyLimit, r.session().getSpec().getFailover().getMaxMigrations());
