@@ -107,9 +107,10 @@ Rules for the namespaced resources the operator manages. Bound cluster-wide or p
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# get: the operator reads an Event by name to count a repeat instead of creating a duplicate.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -41,6 +41,7 @@ class ChartRenderTest {
       assertThat(verbs(sessions.getRules(), "", "pods"))
           .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete", "patch");
       assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions/finalizers")).containsExactly("update");
+      assertThat(verbs(sessions.getRules(), "", "events")).containsExactlyInAnyOrder("get", "create", "patch");
       assertThat(boundTo(DEFAULTS, sessions)).containsExactly("tether-system/tether-operator");
       assertThat(DEFAULTS.all(Role.class)).noneMatch(role -> grants(role.getRules(), "", "pods"));
     }
@@ -79,8 +80,8 @@ class ChartRenderTest {
     void leaderElectionLeaseOnlyInReleaseNamespaceAndOnlyWhenEnabled() {
       Role election = DEFAULTS.find(Role.class, r -> NS.equals(r.getMetadata().getNamespace())).orElseThrow();
       assertThat(verbs(election.getRules(), "coordination.k8s.io", "leases"))
-          .containsExactlyInAnyOrder("get", "create", "update");
-      assertThat(election.getRules()).filteredOn(r -> r.getVerbs().contains("update"))
+          .containsExactlyInAnyOrder("get", "create", "update", "patch");
+      assertThat(election.getRules()).filteredOn(r -> !r.getVerbs().contains("create"))
           .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("tether-operator"));
 
       RenderedChart without = CHART.render("tether-operator", NS, "--set", "leaderElection.enabled=false");
@@ -95,6 +96,14 @@ class ChartRenderTest {
       assertThat(verbs(allClusterRules(fencing), "", "nodes"))
           .containsExactlyInAnyOrder("get", "list", "watch", "patch");
       assertThat(verbs(allClusterRules(fencing), "storage.k8s.io", "volumeattachments")).doesNotContain("delete");
+    }
+
+    @Test
+    void storageClassesAreReadable() {
+      assertThat(verbs(allClusterRules(DEFAULTS), "storage.k8s.io", "storageclasses"))
+          .containsExactlyInAnyOrder("get", "list", "watch");
+      assertThat(verbs(allClusterRules(PRODUCTION), "storage.k8s.io", "storageclasses"))
+          .containsExactlyInAnyOrder("get", "list", "watch");
     }
 
     @Test
