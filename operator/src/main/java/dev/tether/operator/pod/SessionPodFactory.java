@@ -163,12 +163,15 @@ public final class SessionPodFactory {
     if (required == null || required.getNodeSelectorTerms() == null || required.getNodeSelectorTerms().isEmpty()) {
       required = new NodeSelector(List.of(new NodeSelectorTerm()));
     }
-    var exclusion = new NodeSelectorRequirementBuilder()
-        .withKey("metadata.name").withOperator("NotIn").withValues(avoidNodes.stream().sorted().toList()).build();
+    // matchFields takes exactly one value per NotIn requirement, so one requirement per node.
+    var exclusions = avoidNodes.stream().sorted()
+        .map(node -> new NodeSelectorRequirementBuilder()
+            .withKey("metadata.name").withOperator("NotIn").withValues(node).build())
+        .toList();
     for (NodeSelectorTerm term : required.getNodeSelectorTerms()) {
       List<io.fabric8.kubernetes.api.model.NodeSelectorRequirement> fields = new ArrayList<>(
           term.getMatchFields() == null ? List.of() : term.getMatchFields());
-      fields.add(exclusion);
+      fields.addAll(exclusions);
       term.setMatchFields(fields);
     }
     nodeAffinity.setRequiredDuringSchedulingIgnoredDuringExecution(required);
