@@ -48,6 +48,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.health.Status;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -135,7 +136,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
         name -> leaseSource.get(new ResourceID(name, NodeEvents.NODE_LEASE_NAMESPACE)).orElse(null));
     detector = new FailureDetector(context.getPrimaryCache(), health,
         () -> nodeSource.list().toList(), this::detectionTimeout, settings.defaultDetectionTimeout(),
-        settings.massFailureThreshold(), clock);
+        settings.massFailureThreshold(), clock,
+        () -> nodeSource.getStatus() == Status.HEALTHY && leaseSource.getStatus() == Status.HEALTHY);
     List<EventSource<?, AgentSession>> sources = new ArrayList<>();
     sources.add(podSource);
     sources.add(nodeSource);

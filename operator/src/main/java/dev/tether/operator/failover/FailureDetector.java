@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,6 +40,8 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
   private final Duration guardTimeout;
   private final double massFailureThreshold;
   private final Clock clock;
+  /** Whether the operator's own watches on Nodes and Leases are connected. */
+  private final BooleanSupplier seeing;
   private final Map<ResourceID, String> woken = new ConcurrentHashMap<>();
   private volatile boolean blind;
   private volatile int failedNodes;
@@ -46,8 +49,9 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
 
   public FailureDetector(IndexedResourceCache<AgentSession> sessions, NodeHealth health,
       Supplier<Collection<Node>> nodes, Function<AgentSession, Duration> timeoutOf, Duration guardTimeout,
-      double massFailureThreshold, Clock clock) {
+      double massFailureThreshold, Clock clock, BooleanSupplier seeing) {
     super(NodeFailure.class, "failure-detector");
+    this.seeing = seeing;
     this.sessions = sessions;
     this.health = health;
     this.nodes = nodes;
@@ -104,6 +108,11 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
 
   void tick() {
     Instant now = clock.instant();
+    if (!seeing.getAsBoolean()) {
+      // Heartbeats that arrive while we cannot watch are heartbeats we miss: silence starts counting again
+      // only once we see again.
+      health.blind(now);
+    }
     updateGuard(now);
     sessions.list().forEach(session -> {
       ResourceID id = ResourceID.fromResource(session);

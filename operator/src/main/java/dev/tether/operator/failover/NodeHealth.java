@@ -24,6 +24,8 @@ public final class NodeHealth {
   private final Function<String, Lease> leases;
   /** The newest heartbeat of any node seen so far: up to when the operator's view of the cluster reaches. */
   private final AtomicReference<Instant> newestHeartbeat = new AtomicReference<>(Instant.MIN);
+  /** The last moment the operator could not watch Nodes or Leases; silence before it proves nothing. */
+  private final AtomicReference<Instant> blindAt = new AtomicReference<>(Instant.MIN);
 
   public NodeHealth(Function<String, Node> nodes, Function<String, Lease> leases) {
     this.nodes = nodes;
@@ -39,12 +41,13 @@ public final class NodeHealth {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeDeleted, now,
           "node " + nodeName + " was deleted"));
     }
-    Instant lastSeen = lastHeartbeat(nodeName).orElse(null);
+    Instant heartbeat = lastHeartbeat(nodeName).orElse(null);
+    Instant lastSeen = heartbeat == null || heartbeat.isAfter(blindAt.get()) ? heartbeat : blindAt.get();
     // Silent for the timeout by the clock, and also while other nodes were heard from: when the operator's
     // own view stalls (apiserver down, watch cut), every Lease freezes and no node crosses this line.
     if (lastSeen != null && lastSeen.plus(timeout).isBefore(now) && lastSeen.plus(timeout).isBefore(newestHeartbeat.get())) {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, lastSeen,
-          "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(lastSeen, now).toSeconds()
+          "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(heartbeat, now).toSeconds()
               + "s (timeout " + timeout.toSeconds() + "s)"));
     }
     NodeCondition ready = readyCondition(node);
@@ -86,6 +89,11 @@ public final class NodeHealth {
       return Optional.of(Instant.parse(ready.getLastHeartbeatTime()));
     }
     return Optional.empty();
+  }
+
+  /** The operator's watches are down right now (apiserver restart, network): count no silence before now. */
+  public void blind(Instant now) {
+    blindAt.accumulateAndGet(now, (a, b) -> a.isAfter(b) ? a : b);
   }
 
   /** Marked unschedulable, e.g. by kubectl cordon/drain. */
