@@ -31,6 +31,7 @@ public final class OperatorMain {
   public static void main(String[] args) throws Exception {
     OperatorSettings settings = OperatorSettings.fromEnv(System.getenv());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     new JvmMemoryMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     var client = new KubernetesClientBuilder().build();
@@ -46,12 +47,18 @@ public final class OperatorMain {
         .checkpoints(checkpoints)
         .metrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
         .meterRegistry(registry)
-        .exitOnLostLeadership(true)
+        .onLostLeadership(() -> {
+          if (!stopping.get()) {
+            LOG.error("lost leadership; exiting so that this replica restarts as a standby");
+            new Thread(() -> System.exit(1), "tether-exit").start();
+          }
+        })
         .start();
     HttpServer http = serve(settings.httpPort(), registry, operator);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
+      stopping.set(true);
       http.stop(0);
       operator.close();
       if (checkpoints != null) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.javaoperatorsdk.operator.Operator;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
@@ -59,7 +60,7 @@ public final class TetherOperator implements AutoCloseable {
     private Metrics metrics = Metrics.NOOP;
     private Clock clock = Clock.systemUTC();
     private MeterRegistry registry = new SimpleMeterRegistry();
-    private boolean exitOnLostLeadership;
+    private Runnable onLostLeadership = () -> { };
 
     private Builder(KubernetesClient client) {
       this.client = client;
@@ -86,9 +87,13 @@ public final class TetherOperator implements AutoCloseable {
       return this;
     }
 
-    /** A process that lost leadership exits, so its pod restarts as a clean standby (the operator process). */
-    public Builder exitOnLostLeadership(boolean exit) {
-      this.exitOnLostLeadership = exit;
+    /**
+     * What to do when leadership is lost; the operator process exits so its pod restarts as a clean standby.
+     * Not JOSDK's exit-on-stop-leading: that also fires on a normal shutdown, and exiting from inside a
+     * shutdown hook blocks forever.
+     */
+    public Builder onLostLeadership(Runnable action) {
+      this.onLostLeadership = action;
       return this;
     }
 
@@ -108,8 +113,8 @@ public final class TetherOperator implements AutoCloseable {
           o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaderElectionId(),
               settings.leaderElectionNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
               LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-              LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(), null,
-              exitOnLostLeadership));
+              LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, settings.identity(),
+              new LeaderCallbacks(() -> { }, onLostLeadership, leader -> { }), false));
         }
       });
       AgentSessionReconciler reconciler = new AgentSessionReconciler(settings, checkpoints, clock,
