@@ -19,27 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A node fails (crash, deletion, partition): its sessions move to another node of their pool. */
-class FailoverIT {
-  final OperatorTestBed bed = OperatorTestBed.get();
-  String ns;
-  String pool;
+class FailoverIT extends FailoverTestBase {
 
-  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
-  @AfterEach
-  void removeCrashedNodes() {
-    bed.removeUnhealthyNodes();
-  }
 
-  @BeforeEach
-  void setUp() {
-    ns = bed.newNamespace();
-    pool = bed.newPool();
-  }
 
   @Test
   void aCrashedNodesSessionMovesToAnotherNodeWithTheNextEpoch() {

@@ -17,27 +17,12 @@ import dev.tether.operator.support.Times;
 import dev.tether.testbed.sim.SimulatedNode;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What stops or delays a migration: no node fits, maxMigrations, backoff, the mass-failure guard. */
-class FailoverLimitsIT {
-  final OperatorTestBed bed = OperatorTestBed.get();
-  String ns;
-  String pool;
+class FailoverLimitsIT extends FailoverTestBase {
 
-  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
-  @AfterEach
-  void removeCrashedNodes() {
-    bed.removeUnhealthyNodes();
-  }
 
-  @BeforeEach
-  void setUp() {
-    ns = bed.newNamespace();
-    pool = bed.newPool();
-  }
 
   @Test
   void withoutAHealthyNodeTheSessionWaitsUnschedulableUntilOneJoins() {

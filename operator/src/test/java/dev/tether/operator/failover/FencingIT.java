@@ -18,26 +18,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The fencing policies, and ReadWriteOnce volumes that stay attached to a dead node. */
-class FencingIT {
-  final OperatorTestBed bed = OperatorTestBed.get();
-  String ns;
-  String pool;
+class FencingIT extends FailoverTestBase {
   SimulatedNode a;
 
-  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
-  @AfterEach
-  void removeCrashedNodes() {
-    bed.removeUnhealthyNodes();
-  }
-
+  /** Runs after the base class made the namespace and pool. */
   @BeforeEach
-  void setUp() {
-    ns = bed.newNamespace();
-    pool = bed.newPool();
+  void firstNode() {
     a = bed.addNode(pool, "a");
   }
 

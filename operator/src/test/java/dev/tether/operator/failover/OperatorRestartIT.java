@@ -17,23 +17,14 @@ import dev.tether.operator.support.Times;
 import dev.tether.testbed.sim.SimulatedNode;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The operator or the apiserver goes away in the middle of things; nothing is lost or doubled. */
-class OperatorRestartIT {
-  final OperatorTestBed bed = OperatorTestBed.get();
+class OperatorRestartIT extends FailoverTestBase {
 
-  /** Crashed nodes would add up across tests until the mass-failure guard holds every migration. */
-  @AfterEach
-  void removeCrashedNodes() {
-    bed.removeUnhealthyNodes();
-  }
 
   @Test
   void afterAnApiServerRestartTheOperatorStillReactsAndNothingIsLostOrDoubled() {
-    String ns = bed.newNamespace();
-    String pool = bed.newPool();
     bed.addNode(pool, "a");
     bed.addNode(pool, "b");
     List<String> names = List.of("one", "two", "three");
@@ -61,7 +52,6 @@ class OperatorRestartIT {
    */
   @Test
   void aNewOperatorFinishesMigrationsInEveryStep() {
-    String ns = bed.newNamespace();
     // Fencing: Manual policy on a crashed node.
     String fencingPool = bed.newPool();
     SimulatedNode fencingNode = bed.addNode(fencingPool, "a");
