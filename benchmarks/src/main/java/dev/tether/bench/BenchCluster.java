@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,21 +43,20 @@ final class BenchCluster implements AutoCloseable {
 
   private final ControlPlane plane;
   private final SimulatedCluster cluster;
-  private final KubeControllers controllers;
+  private KubeControllers controllers;
   private EtcdServer checkpointEtcd;
   private CheckpointWiring checkpoints;
   private KubernetesClient operatorClient;
   private TetherOperator operator;
 
   /**
-   * @param realControllers run kube-controller-manager and kube-scheduler (Kubernetes defaults); the simulated
-   *     scheduler is then stopped so that only kube-scheduler binds pods
+   * @param realControllers kube-controller-manager and kube-scheduler will run ({@link #startRealControllers});
+   *     the simulated scheduler is stopped so that only kube-scheduler binds pods
    * @param podsPerNode pod capacity of each simulated node
    */
   BenchCluster(boolean realControllers, int podsPerNode, Duration heartbeat) {
     plane = ControlPlane.start(ControlPlane.Options.defaults().withAuditLog());
     plane.installCrd();
-    controllers = realControllers ? KubeControllers.start(plane) : null;
     try {
       cluster = SimulatedCluster.start(plane.client(), Files.createTempDirectory("tether-bench-"),
           SimulatedCluster.Options.defaults().withHeartbeatInterval(heartbeat)
@@ -92,6 +93,21 @@ final class BenchCluster implements AutoCloseable {
 
   SimulatedNode addNode(String pool, String name) {
     return cluster.addNode(pool + "-" + name, Map.of(POOL_LABEL, pool));
+  }
+
+  /** Moves a node to another pool: a merge patch, so it cannot conflict with the node's own status writes. */
+  void movePool(SimulatedNode node, String pool) {
+    client().nodes().withName(node.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"" + POOL_LABEL + "\":\"" + pool + "\"}}}");
+  }
+
+  /**
+   * Starts the real kube-controller-manager and kube-scheduler. Add the nodes first: the simulated kubelet
+   * registers a Node with a read-then-write of its status, which the node lifecycle controller's own update of a
+   * new Node makes fail with 409.
+   */
+  void startRealControllers() {
+    controllers = KubeControllers.start(plane);
   }
 
   /** The agent's pod template, confined to a pool of nodes; the baselines use the same one. */

@@ -39,10 +39,14 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
   @Option(names = "--peer-bound", description = "How long to wait for the baselines' replacement pods, in seconds "
       + "(default: ${DEFAULT-VALUE}; Kubernetes evicts after ~340 s).")
-  int peerBoundSeconds = 480;
+  int peerBoundSeconds = 420;
 
   @Option(names = "--footprint-sizes", split = ",", description = "Idle sessions (default: 1000,5000).")
   List<Integer> footprintSizes = List.of(1000, 5000);
+
+  @Option(names = "--footprint-budget", description = "Longest wait for one footprint step's sessions to reach "
+      + "Running, minutes (default: ${DEFAULT-VALUE}).")
+  int footprintBudgetMinutes = 10;
 
   @Option(names = "--idle", description = "Idle window for the CPU measurement, seconds (default: ${DEFAULT-VALUE}).")
   int idleSeconds = 60;
@@ -103,7 +107,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
       peer.report(report, recovery);
     }
     if (selected.contains("footprint")) {
-      new FootprintBenchmark(footprintSizes, Duration.ofSeconds(idleSeconds), detection).run(report);
+      new FootprintBenchmark(footprintSizes, Duration.ofSeconds(idleSeconds), detection,
+          Duration.ofMinutes(footprintBudgetMinutes)).run(report);
     }
     if (recovery != null && selected.contains("recovery")) {
       Path plot = out.resolve("recovery.png");

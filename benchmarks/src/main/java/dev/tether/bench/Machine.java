@@ -17,6 +17,16 @@ final class Machine {
         ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
   }
 
+  /** The 1, 5 and 15 minute load averages: other work on the machine shows here. */
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + " / " + fields[1] + " / " + fields[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
   private static String memTotal() {
     try (var lines = Files.lines(Path.of("/proc/meminfo"))) {
       return lines.filter(l -> l.startsWith("MemTotal:")).findFirst()

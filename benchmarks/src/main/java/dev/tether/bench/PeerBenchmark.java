@@ -47,6 +47,9 @@ final class PeerBenchmark {
       String pool = "peer";
       String namespace = Namespaces.create(cluster.client(), "peer");
       SimulatedNode victim = cluster.addNode(pool, "victim");
+      // The spares wait outside the pool until the three pods run on the victim.
+      List<SimulatedNode> spares = List.of(cluster.addNode("standby", "0"), cluster.addNode("standby", "1"));
+      cluster.startRealControllers();
       try (var running = new FirstSeen<Pod>(cluster.client().pods().inNamespace(namespace), PeerBenchmark::workload);
            var restored = new FirstSeen<AgentSession>(
                cluster.client().resources(AgentSession.class).inNamespace(namespace), s -> SESSION)) {
@@ -65,8 +68,7 @@ final class PeerBenchmark {
               .withTemplate(BenchCluster.agentTemplate(pool, Map.of("app", STATEFUL_SET)))
             .endSpec().build()).create();
         Await.until("the three pods Running on " + victim.name(), Duration.ofMinutes(3), () -> running.count() == 3);
-        cluster.addNode(pool, "spare-0");
-        cluster.addNode(pool, "spare-1");
+        spares.forEach(node -> cluster.movePool(node, pool));
         long epoch = restored.current().get(0).getStatus().getEpoch();
         running.arm(p -> isRunning(p) && p.getSpec().getNodeName() != null
             && !victim.name().equals(p.getSpec().getNodeName()));

@@ -16,6 +16,8 @@ final class Report {
 
   void heading(String text) {
     append("\n## " + text + "\n\n");
+    // Written when the benchmark finished: shows whether other work competed for the cores meanwhile.
+    append("Load average (1/5/15 min) at the end: " + Machine.loadAverage() + ".\n\n");
   }
 
   void line(String text) {
