@@ -37,6 +37,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
   @Option(names = "--sizes", split = ",", description = "Sessions on the crashed node (default: 1,100,500).")
   List<Integer> sizes = List.of(1, 100, 500);
 
+  @Option(names = "--migrations-per-second", description = "Operator's migration rate limit for the recovery "
+      + "benchmark (default: the operator's default, 10).")
+  Double migrationsPerSecond;
+
   @Option(names = "--peer-bound", description = "How long to wait for the baselines' replacement pods, in seconds "
       + "(default: ${DEFAULT-VALUE}; Kubernetes evicts after ~340 s).")
   int peerBoundSeconds = 420;
@@ -91,7 +95,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
     RecoveryBenchmark recovery = null;
     if (selected.contains("recovery") || selected.contains("writes")) {
       List<Integer> runSizes = selected.contains("recovery") ? sizes : List.of(1);
-      recovery = new RecoveryBenchmark(detection, trials, runSizes, Map.of());
+      recovery = new RecoveryBenchmark(detection, trials, runSizes, migrationsPerSecond == null ? Map.of()
+          : Map.of("TETHER_MIGRATIONS_PER_SECOND", Double.toString(migrationsPerSecond)));
       recovery.run();
       if (selected.contains("recovery")) {
         recovery.reportRecovery(report);
