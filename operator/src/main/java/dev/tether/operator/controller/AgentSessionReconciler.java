@@ -31,6 +31,8 @@ import dev.tether.operator.pod.SessionPodFactory;
 import dev.tether.operator.status.Conditions;
 import dev.tether.operator.status.StatusWriter;
 import dev.tether.operator.support.Durations;
+import dev.tether.operator.support.LeanItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import dev.tether.operator.validation.SessionSpecValidator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -78,7 +80,7 @@ import org.slf4j.MDC;
         activationCondition = DisruptionBudgets.V1Served.class),
     @Dependent(name = "disruption-budget-v1beta1", type = DisruptionBudgetV1beta1.class,
         activationCondition = DisruptionBudgets.OnlyV1beta1Served.class)})
-@ControllerConfiguration(name = "agentsession")
+@ControllerConfiguration(name = "agentsession", informer = @Informer(itemStore = LeanItemStore.class))
 @GradualRetry(initialInterval = 500, intervalMultiplier = 2.0, maxInterval = 10_000, maxAttempts = Integer.MAX_VALUE - 1)
 public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner<AgentSession> {
   private static final Logger LOG = LoggerFactory.getLogger(AgentSessionReconciler.class);
@@ -120,6 +122,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     podSource = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, AgentSession.class)
         .withName("pods")
         .withLabelSelector(SessionLabels.SELECTOR)
+        .withItemStore(new LeanItemStore<>())
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(AgentSession.class, false))
         .build(), context);
     nodeSource = NodeEvents.nodes(context);
@@ -137,7 +140,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     detector = new FailureDetector(context.getPrimaryCache(), health,
         () -> nodeSource.list().toList(), this::detectionTimeout, settings.defaultDetectionTimeout(),
         settings.massFailureThreshold(), clock,
-        () -> nodeSource.getStatus() == Status.HEALTHY && leaseSource.getStatus() == Status.HEALTHY);
+        () -> nodeSource.getStatus() == Status.HEALTHY && leaseSource.getStatus() == Status.HEALTHY,
+        this::nodeOfCurrentPod);
     List<EventSource<?, AgentSession>> sources = new ArrayList<>();
     sources.add(podSource);
     sources.add(nodeSource);
@@ -262,6 +266,17 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
 
   Optional<NodeFailure> nodeFailure(AgentSession session, String node) {
     return health.failure(node, detectionTimeout(session), clock.instant());
+  }
+
+  /** Where the session's current pod is bound, from the pod cache; else what status says. */
+  String nodeOfCurrentPod(AgentSession session) {
+    var status = session.getStatus();
+    if (status.getPodName() == null) {
+      return status.getNodeName();
+    }
+    return podSource.get(new ResourceID(status.getPodName(), session.getMetadata().getNamespace()))
+        .map(PodView::node)
+        .orElse(status.getNodeName());
   }
 
   /** Nodes that look failed by this session's detection timeout. */

@@ -160,7 +160,7 @@ public final class MigrationStateMachine {
           }
           m.setRescheduledAt(r.nowText());
           m.setStep(MigrationStep.Restoring);
-          waiting(r, "Restoring", "starting incarnation " + (status.getEpoch() + 1) + " away from " + m.getFromNode());
+          waiting(r, "Restoring", restoringMessage(m));
           starter.start(r, cause(m), avoid(r, m));
           return;
         }
@@ -182,11 +182,10 @@ public final class MigrationStateMachine {
           .withName(status.getPodName()).get() == null) {
         starter.recreateCurrent(r, cause(m), avoid(r, m));
       }
-      waiting(r, "Restoring", "waiting for pod " + status.getPodName());
+      waiting(r, "Restoring", restoringMessage(m));
       return;
     }
     Pod p = pod.get();
-    status.setNodeName(PodView.node(p));
     if (!PodView.isReady(p)) {
       Optional<String> unschedulable = PodView.unschedulableMessage(p);
       if (unschedulable.isPresent()) {
@@ -194,11 +193,11 @@ public final class MigrationStateMachine {
             + unschedulable.get());
         r.degraded("Unschedulable", unschedulable.get());
       } else {
-        waiting(r, "Restoring", "waiting for pod " + p.getMetadata().getName() + " on " + PodView.node(p)
-            + " to restore and become Ready");
+        waiting(r, "Restoring", restoringMessage(m));
       }
       return;
     }
+    status.setNodeName(PodView.node(p));
     addToHistory(r, m, PodView.node(p), r.nowText());
     status.setMigration(null);
     status.setPhase(SessionPhase.Running);
@@ -283,6 +282,15 @@ public final class MigrationStateMachine {
         + m.getFromEpoch() + " before the move");
     r.wakeIn(wait.get().compareTo(Duration.ofSeconds(1)) < 0 ? wait.get() : Duration.ofSeconds(1));
     return false;
+  }
+
+  /**
+   * The same text from the epoch write until the new pod is Ready, so that scheduling and starting the new
+   * pod cause no status write of their own: a migration costs two status writes.
+   */
+  private static String restoringMessage(Migration m) {
+    return "replacing incarnation " + m.getFromEpoch() + " (" + m.getReason() + " on " + m.getFromNode()
+        + "): waiting for the new pod to restore its checkpoint and become Ready";
   }
 
   private static IncarnationCause cause(Migration m) {

@@ -42,6 +42,8 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
   private final Clock clock;
   /** Whether the operator's own watches on Nodes and Leases are connected. */
   private final BooleanSupplier seeing;
+  /** The node of the session's current pod: during a migration status names no node until the pod is Ready. */
+  private final Function<AgentSession, String> nodeOf;
   private final Map<ResourceID, String> woken = new ConcurrentHashMap<>();
   private volatile boolean blind;
   private volatile int failedNodes;
@@ -49,8 +51,9 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
 
   public FailureDetector(IndexedResourceCache<AgentSession> sessions, NodeHealth health,
       Supplier<Collection<Node>> nodes, Function<AgentSession, Duration> timeoutOf, Duration guardTimeout,
-      double massFailureThreshold, Clock clock, BooleanSupplier seeing) {
+      double massFailureThreshold, Clock clock, BooleanSupplier seeing, Function<AgentSession, String> nodeOf) {
     super(NodeFailure.class, "failure-detector");
+    this.nodeOf = nodeOf;
     this.seeing = seeing;
     this.sessions = sessions;
     this.health = health;
@@ -118,12 +121,13 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
       ResourceID id = ResourceID.fromResource(session);
       var status = session.getStatus();
       // Migrating sessions too: the node of a pod that is still restoring can fail as well.
-      if (status == null || status.getNodeName() == null || !(status.getPhase() == SessionPhase.Running
+      String node = status == null ? null : nodeOf.apply(session);
+      if (node == null || !(status.getPhase() == SessionPhase.Running
           || status.getPhase() == SessionPhase.Pending || status.getPhase() == SessionPhase.Migrating)) {
         woken.remove(id);
         return;
       }
-      var failure = health.failure(status.getNodeName(), timeoutOf.apply(session), now);
+      var failure = health.failure(node, timeoutOf.apply(session), now);
       if (failure.isEmpty()) {
         woken.remove(id);
       } else if (!wakeKey(failure.get()).equals(woken.put(id, wakeKey(failure.get())))) {

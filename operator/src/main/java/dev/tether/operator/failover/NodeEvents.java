@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
+import dev.tether.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -21,6 +22,7 @@ public final class NodeEvents {
   public static InformerEventSource<Node, AgentSession> nodes(EventSourceContext<AgentSession> context) {
     var config = InformerEventSourceConfiguration.from(Node.class, AgentSession.class)
         .withName("nodes")
+        .withItemStore(new LeanItemStore<>())
         .withWatchAllNamespaces()
         .withFollowControllerNamespacesChanges(false)
         .withSecondaryToPrimaryMapper(node -> SessionIndex.sessionsOn(context.getPrimaryCache(), node.getMetadata().getName()))
@@ -34,6 +36,7 @@ public final class NodeEvents {
   public static InformerEventSource<Lease, AgentSession> leases(EventSourceContext<AgentSession> context) {
     var config = InformerEventSourceConfiguration.from(Lease.class, AgentSession.class)
         .withName("node-leases")
+        .withItemStore(new LeanItemStore<>())
         .withNamespaces(Set.of(NODE_LEASE_NAMESPACE))
         .withFollowControllerNamespacesChanges(false)
         .withSecondaryToPrimaryMapper(lease -> Set.of())

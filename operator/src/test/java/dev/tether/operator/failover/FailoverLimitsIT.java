@@ -84,7 +84,11 @@ class FailoverLimitsIT extends FailoverTestBase {
     bed.runtimes().neverReady(ns, "hang-2");
 
     a.crash();
-    bed.awaitSession(ns, "hang", s -> inStep(s, MigrationStep.Restoring) && b.name().equals(s.getStatus().getNodeName()));
+    bed.awaitSession(ns, "hang", s -> inStep(s, MigrationStep.Restoring));
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> {
+      var pod = bed.client().pods().inNamespace(ns).withName("hang-2").get();
+      return pod != null && b.name().equals(pod.getSpec().getNodeName());
+    });
     await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.runtimes().isRunning(ns, "hang-2"));
     // The node of the restoring incarnation dies too: that is the second loss.
     b.crash();
