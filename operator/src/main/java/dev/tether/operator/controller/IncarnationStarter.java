@@ -23,12 +23,22 @@ public final class IncarnationStarter {
     this.pods = pods;
   }
 
-  public void start(Reconciliation r, IncarnationCause cause, Set<String> avoidNodes) {
-    var status = r.status();
-    long epoch = epochs.next(r.session(), status.getEpoch());
-    if (epoch <= status.getEpoch()) {
-      throw new IllegalStateException("epoch must increase: " + status.getEpoch() + " -> " + epoch);
+  /**
+   * Raises the epoch (in the checkpoint store) for the next incarnation. Nothing in status changes yet, so a
+   * store that cannot be reached leaves the session exactly as it was.
+   */
+  public long reserveEpoch(Reconciliation r) {
+    long current = r.status().getEpoch();
+    long epoch = epochs.next(r.session(), current);
+    if (epoch <= current) {
+      throw new IllegalStateException("epoch must increase: " + current + " -> " + epoch);
     }
+    return epoch;
+  }
+
+  /** Writes the reserved epoch to status, then creates the pod named after it. */
+  public void start(Reconciliation r, long epoch, IncarnationCause cause, Set<String> avoidNodes) {
+    var status = r.status();
     status.setEpoch(epoch);
     status.setPodName(SessionLabels.podName(r.session(), epoch));
     status.setNodeName(null);

@@ -158,10 +158,12 @@ public final class MigrationStateMachine {
             r.wakeIn(wait);
             return;
           }
+          // Reserve first: if the store is down nothing moves on, and no step claims an epoch it does not have.
+          long epoch = starter.reserveEpoch(r);
           m.setRescheduledAt(r.nowText());
           m.setStep(MigrationStep.Restoring);
           waiting(r, "Restoring", restoringMessage(m));
-          starter.start(r, cause(m), avoid(r, m));
+          starter.start(r, epoch, cause(m), avoid(r, m));
           return;
         }
         case Restoring -> {
@@ -175,6 +177,12 @@ public final class MigrationStateMachine {
 
   private void restoring(Reconciliation r, Migration m) {
     var status = r.status();
+    if (status.getEpoch() <= m.getFromEpoch()) {
+      // Never recreate a pod for the lost epoch: go back and reserve a new one.
+      m.setStep(MigrationStep.Rescheduling);
+      advance(r);
+      return;
+    }
     Optional<Pod> pod = r.pod(status.getPodName());
     if (pod.isEmpty()) {
       // Created by an earlier pass that the cache has not seen, or the create never happened.

@@ -84,10 +84,11 @@ public final class SessionLifecycle {
     }
     if (status.getEpoch() == 0 || status.getPhase() == SessionPhase.Suspended) {
       boolean resumed = status.getPhase() == SessionPhase.Suspended;
+      long epoch = starter.reserveEpoch(r);
       status.setPhase(SessionPhase.Pending);
       r.ready("Pending", "starting incarnation " + (status.getEpoch() + 1));
       r.progressing("Starting", "starting incarnation " + (status.getEpoch() + 1));
-      starter.start(r, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), status.getNodeName())
+      starter.start(r, epoch, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), status.getNodeName())
           : IncarnationCause.firstStart(), Set.of());
       if (resumed) {
         events.normal(session, "Resumed", "resumed with incarnation " + status.getEpoch());
