@@ -14,6 +14,8 @@ import java.util.Map;
 /** Small helpers over the JDK's HttpExchange. */
 final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
+  /** The Prometheus text exposition format, as PrometheusMeterRegistry#scrape() writes it. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private Http() {}
 
@@ -35,8 +37,12 @@ final class Http {
   }
 
   static void text(HttpExchange exchange, int status, String text) throws IOException {
-    byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    text(exchange, status, "text/plain; charset=utf-8", text + "\n");
+  }
+
+  static void text(HttpExchange exchange, int status, String contentType, String text) throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);

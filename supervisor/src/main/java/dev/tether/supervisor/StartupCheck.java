@@ -25,15 +25,17 @@ final class StartupCheck implements Runnable {
   private final ContextStore store;
   private final BlobStore blobs;
   private final SessionState state;
+  private final SupervisorMetrics metrics;
   private final CountDownLatch closed;
   private final String who;
 
   StartupCheck(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
-               CountDownLatch closed) {
+               SupervisorMetrics metrics, CountDownLatch closed) {
     this.config = config;
     this.store = store;
     this.blobs = blobs;
     this.state = state;
+    this.metrics = metrics;
     this.closed = closed;
     this.who = config.session() + " epoch=" + config.epoch();
   }
@@ -79,8 +81,10 @@ final class StartupCheck implements Runnable {
     Optional<RestoreRecord> recorded = store.restore(config.session(), config.epoch());
     RestoreRecord record;
     boolean refuse;
+    Optional<Instant> restoredCreatedAt;
     try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
       refuse = point.newestFailed() && config.restorePolicy() == RestorePolicy.RequireLatest;
+      restoredCreatedAt = point.restored().map(m -> m.createdAt());
       record = refuse
           ? new RestoreRecord(config.epoch(), null, null, false,
               "RequireLatest: " + point.reason().replaceFirst(", (restored \\d+|nothing restored)$", "")
@@ -99,6 +103,8 @@ final class StartupCheck implements Runnable {
       return;
     }
     state.ready(record, lastSequence);
+    boolean fallback = record.fallback();
+    restoredCreatedAt.ifPresent(createdAt -> metrics.restored(fallback, createdAt));
     LOG.info("{} ready; restore point sequence={} fallback={} reason={}", who, record.sequence(),
         record.fallback(), record.reason());
   }

@@ -3,6 +3,7 @@ package dev.tether.supervisor;
 import com.sun.net.httpserver.HttpServer;
 import dev.tether.store.ContextStore;
 import dev.tether.store.StoreEvent;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
@@ -33,6 +34,7 @@ public final class Supervisor implements AutoCloseable {
   private final SupervisorConfig config;
   private final ContextStore store;
   private final SessionState state = new SessionState();
+  private final SupervisorMetrics metrics = new SupervisorMetrics();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final HttpServer server;
   private final ExecutorService httpThreads;
@@ -57,9 +59,9 @@ public final class Supervisor implements AutoCloseable {
             return thread;
           });
       server.setExecutor(httpThreads);
-      new SupervisorApi(config, store, blobs, state, writer).register(server);
+      new SupervisorApi(config, store, blobs, state, writer, metrics).register(server);
       server.start();
-      this.startup = new Thread(new StartupCheck(config, store, blobs, state, closed), "tether-supervisor-startup");
+      this.startup = new Thread(new StartupCheck(config, store, blobs, state, metrics, closed), "tether-supervisor-startup");
       startup.setDaemon(true);
       startup.start();
     } catch (IOException | RuntimeException e) {
@@ -91,6 +93,11 @@ public final class Supervisor implements AutoCloseable {
     return state.fenced();
   }
 
+  /** This supervisor's own registry, also served as {@code GET /metrics}. */
+  public PrometheusMeterRegistry metrics() {
+    return metrics.registry();
+  }
+
   private void onEvent(StoreEvent event) {
     if (!event.session().equals(config.session())) {
       return;
@@ -118,6 +125,7 @@ public final class Supervisor implements AutoCloseable {
     httpThreads.shutdownNow();
     watch.close();
     store.close();
+    metrics.registry().close();
     LOG.info("{} epoch={} supervisor stopped", config.session(), config.epoch());
   }
 }

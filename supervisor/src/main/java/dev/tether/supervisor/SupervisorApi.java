@@ -8,6 +8,7 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.store.StoreAccessDeniedException;
 import dev.tether.store.StoreException;
+import dev.tether.supervisor.SupervisorMetrics.CommitResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,15 +28,17 @@ final class SupervisorApi {
   private final BlobStore blobs;
   private final SessionState state;
   private final CheckpointWriter writer;
+  private final SupervisorMetrics metrics;
   private final String who;
 
   SupervisorApi(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
-                CheckpointWriter writer) {
+                CheckpointWriter writer, SupervisorMetrics metrics) {
     this.config = config;
     this.store = store;
     this.blobs = blobs;
     this.state = state;
     this.writer = writer;
+    this.metrics = metrics;
     this.who = config.session() + " epoch=" + config.epoch();
   }
 
@@ -81,6 +84,8 @@ final class SupervisorApi {
       case "/v1/checkpoints/latest" -> only("GET", method, exchange, this::getLatest);
       case "/v1/session" -> only("GET", method, exchange, this::getSession);
       case "/v1/checkpoint-request" -> only("GET", method, exchange, this::getCheckpointRequest);
+      case "/metrics" -> only("GET", method, exchange,
+          e -> Http.text(exchange, 200, Http.PROMETHEUS_TEXT, metrics.scrape()));
       case "/healthz" -> Http.text(exchange, 200, "ok");
       case "/readyz" -> {
         if (state.ready()) {
@@ -110,6 +115,7 @@ final class SupervisorApi {
       return;
     }
     if (!state.ready()) {
+      metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "not-ready", "not ready: " + state.notReadyReason());
       return;
     }
@@ -126,14 +132,19 @@ final class SupervisorApi {
       return;
     }
     CheckpointWriter.Outcome outcome;
+    long start = System.nanoTime();
     try (InputStream body = exchange.getRequestBody()) {
       outcome = writer.write(body, metadata);
     } catch (BlobStore.TooLargeException e) {
       tooLarge(exchange);
       return;
+    } catch (StoreException e) {
+      metrics.refused(CommitResult.UNAVAILABLE);
+      throw e;
     }
     if (outcome instanceof CheckpointWriter.Outcome.Committed committed) {
       Manifest m = committed.manifest();
+      metrics.committed(start, m.size(), m.createdAt());
       Http.json(exchange, 201, Http.object().put("sequence", m.sequence()).put("epoch", m.epoch())
           .put("digest", m.digest()).put("size", m.size()));
       exchange.close();
@@ -141,14 +152,17 @@ final class SupervisorApi {
     } else if (outcome instanceof CheckpointWriter.Outcome.Fenced fenced) {
       fenced(exchange, fenced.currentEpoch());
     } else if (outcome instanceof CheckpointWriter.Outcome.EpochNotEstablished notYet) {
+      metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "epoch-not-established", "etcd holds epoch " + notYet.storedEpoch()
           + ", this incarnation is " + config.epoch() + "; retry later");
     } else if (outcome instanceof CheckpointWriter.Outcome.Conflict conflict) {
+      metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "sequence-conflict", conflict.message() + "; retry");
     }
   }
 
   private void fenced(HttpExchange exchange, long currentEpoch) throws IOException {
+    metrics.refused(CommitResult.FENCED);
     Http.json(exchange, 409, Http.object().put("error", "fenced").put("epoch", config.epoch())
         .put("currentEpoch", currentEpoch)
         .put("message", "a newer incarnation (epoch " + currentEpoch + ") owns this session: stop working and exit;"
@@ -156,6 +170,7 @@ final class SupervisorApi {
   }
 
   private void tooLarge(HttpExchange exchange) throws IOException {
+    metrics.refused(CommitResult.TOO_LARGE);
     Http.error(exchange, 413, "too-large", "checkpoints are limited to " + config.maxCheckpointBytes() + " bytes");
   }
 

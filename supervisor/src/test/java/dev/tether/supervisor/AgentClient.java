@@ -51,6 +51,22 @@ final class AgentClient {
     return json(send(get("/v1/session"), HttpResponse.BodyHandlers.ofString()).body());
   }
 
+  /** GET /metrics: the Prometheus text format. */
+  String metrics() {
+    HttpResponse<String> response = get("/metrics", Duration.ofSeconds(30));
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("/metrics replied " + response.statusCode());
+    }
+    return response.body();
+  }
+
+  /** The value of one series (name and labels exactly as Prometheus prints them) in a scrape. */
+  static double sample(String scrape, String series) {
+    return scrape.lines().filter(line -> line.startsWith(series + " ")).findFirst()
+        .map(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+        .orElseThrow(() -> new AssertionError("no " + series + " in\n" + scrape));
+  }
+
   int status(String path) {
     return send(get(path), HttpResponse.BodyHandlers.discarding()).statusCode();
   }

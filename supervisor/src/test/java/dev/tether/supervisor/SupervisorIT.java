@@ -136,7 +136,19 @@ class SupervisorIT {
     assertThat(refused.statusCode()).isEqualTo(409);
     assertThat(AgentClient.json(refused.body()).path("error").asText()).isEqualTo("fenced");
     assertThat(AgentClient.json(refused.body()).path("currentEpoch").asLong()).isEqualTo(2);
+    String scrape = agent.metrics();
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_commits_total{result=\"committed\"}")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_commits_total{result=\"fenced\"}")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_commits_total{result=\"unavailable\"}")).isZero();
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_fencing_refusals_total")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_commit_seconds_count")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_commit_seconds_bucket{le=\"1.0\"}")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_checkpoint_bytes_sum")).isEqualTo(kept.length);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_last_checkpoint_timestamp_seconds"))
+        .isEqualTo(operator.latest(session).orElseThrow().createdAt().toEpochMilli() / 1000.0);
     assertThat(agent.post("again".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(409);
+    assertThat(stale.metrics().get("tether.supervisor.fencing.refusals").counter().count())
+        .as("each supervisor counts in its own registry").isEqualTo(2);
     JsonNode state = agent.session();
     assertThat(state.path("fenced").asBoolean()).isTrue();
     assertThat(state.path("epoch").asLong()).isEqualTo(1);
@@ -147,6 +159,7 @@ class SupervisorIT {
     assertThat(current.latest().body()).isEqualTo(kept);
     byte[] newer = "epoch 2 work".getBytes(UTF_8);
     assertThat(committed(current.post(newer, Map.of())).path("sequence").asLong()).isEqualTo(2);
+    assertThat(AgentClient.sample(current.metrics(), "tether_supervisor_fencing_refusals_total")).isZero();
     assertThat(agent.post("still stale".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(409);
     assertThat(current.latest().body()).as("the stale incarnation replaced nothing").isEqualTo(newer);
   }
@@ -175,6 +188,9 @@ class SupervisorIT {
     assertThat(record.sequence()).isEqualTo(1);
     assertThat(record.reason()).startsWith("DigestMismatch");
     assertThat(next.session().path("restoredFrom").path("fallback").asBoolean()).isTrue();
+    String scrape = next.metrics();
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_restores_total{fallback=\"true\"}")).isEqualTo(1);
+    assertThat(AgentClient.sample(scrape, "tether_supervisor_restores_total{fallback=\"false\"}")).isZero();
     assertThat(committed(next.post(good, Map.of())).path("sequence").asLong())
         .as("sequences continue after the broken one").isEqualTo(3);
   }
@@ -207,6 +223,8 @@ class SupervisorIT {
     assertThat(agent.post(new byte[2000], Map.of()).statusCode()).isEqualTo(413);
     assertThat(agent.postStreamed(new byte[2000]).statusCode()).isEqualTo(413);
     assertThat(agent.postStreamed(new byte[1024]).statusCode()).isEqualTo(201);
+    assertThat(AgentClient.sample(agent.metrics(), "tether_supervisor_commits_total{result=\"too_large\"}"))
+        .isEqualTo(2);
     try (Stream<Path> files = Files.list(volume.resolve("checkpoints"))) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("1.blob");
     }
