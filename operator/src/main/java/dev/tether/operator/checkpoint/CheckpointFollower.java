@@ -6,6 +6,7 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreEvent;
+import dev.tether.store.StoreUnavailableException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
@@ -57,13 +58,22 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     return Optional.ofNullable(latest.get(key));
   }
 
-  /** What the incarnation of this epoch restored, if it reported it yet. */
+  /**
+   * What the incarnation of this epoch restored, if it reported it yet. Usually known from the watch; read
+   * from the store when not, since a watch that was cut (etcd restarting) may resume after the record.
+   */
   public Optional<RestoreRecord> restore(SessionKey key, long epoch) {
     RestoreRecord known = restores.get(key);
     if (known != null && known.epoch() == epoch) {
       return Optional.of(known);
     }
-    return Optional.empty();
+    try {
+      Optional<RestoreRecord> stored = store.restore(key, epoch);
+      stored.ifPresent(r -> restores.merge(key, r, (a, b) -> b.epoch() >= a.epoch() ? b : a));
+      return stored;
+    } catch (StoreUnavailableException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
