@@ -49,13 +49,29 @@ final class ResumingWatch implements ContextStore.Watch {
     return watch;
   }
 
-  private synchronized void open() {
-    if (closed) {
-      return;
+  // jetcd calls onFailure while holding its own lock, so no jetcd call is made while holding ours:
+  // otherwise open() and onFailure() on two threads wait for each other forever.
+  private void open() {
+    long revision;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      revision = nextRevision;
     }
-    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(nextRevision)
+    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision)
         .withCreateNotify(true).build();
-    watcher = client.watch(prefix, option, Watch.listener(this::onResponse, this::onFailure));
+    Watch.Watcher opened = client.watch(prefix, option, Watch.listener(this::onResponse, this::onFailure));
+    boolean closeIt;
+    synchronized (this) {
+      closeIt = closed;
+      if (!closed) {
+        watcher = opened;
+      }
+    }
+    if (closeIt) {
+      opened.close();
+    }
   }
 
   private void onResponse(WatchResponse response) {
@@ -83,6 +99,7 @@ final class ResumingWatch implements ContextStore.Watch {
 
   private void onFailure(Throwable failure) {
     long delay;
+    Watch.Watcher failed;
     synchronized (this) {
       if (closed) {
         return;
@@ -91,9 +108,13 @@ final class ResumingWatch implements ContextStore.Watch {
         // The events we wanted are gone: continue from now and tell the listener to resynchronise.
         nextRevision = 0;
       }
-      watcher.close();
+      failed = watcher;
+      watcher = null;
       delay = backoffMs;
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    }
+    if (failed != null) {
+      failed.close();
     }
     LOG.info("watch on {} failed ({}); re-watching from revision {} in {} ms", prefix.toString(UTF_8),
         failure.toString(), nextRevision, delay);
@@ -108,10 +129,15 @@ final class ResumingWatch implements ContextStore.Watch {
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (watcher != null) {
-      watcher.close();
+  public void close() {
+    Watch.Watcher current;
+    synchronized (this) {
+      closed = true;
+      current = watcher;
+      watcher = null;
+    }
+    if (current != null) {
+      current.close();
     }
   }
 }
