@@ -221,15 +221,10 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     var client = context.getClient();
     String ns = session.getMetadata().getNamespace();
     for (Pod pod : podsOf(session, context)) {
-      Optional<NodeFailure> failure = nodeFailure(session, PodView.node(pod));
-      if (failure.isPresent() || PodView.isSafeToForceDelete(pod)) {
-        c.pods.forceDelete(pod);
-      } else {
-        c.pods.deleteGracefully(pod);
-      }
+      c.pods.remove(pod, nodeFailure(session, PodView.node(pod)).isPresent());
     }
     client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)).delete();
-    if (client.supports("policy/v1", "PodDisruptionBudget")) {
+    if (DisruptionBudgets.policyV1Served(client)) {
       client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session)).delete();
     } else {
       client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session))

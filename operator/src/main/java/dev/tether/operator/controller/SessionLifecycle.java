@@ -185,12 +185,7 @@ public final class SessionLifecycle {
     status.setMigration(null);
     var remaining = r.pods();
     for (Pod pod : remaining) {
-      Optional<NodeFailure> failure = nodeFailure.apply(r.session(), PodView.node(pod));
-      if (failure.isPresent() || PodView.isSafeToForceDelete(pod)) {
-        pods.forceDelete(pod);
-      } else if (!PodView.isTerminating(pod)) {
-        pods.deleteGracefully(pod);
-      }
+      pods.remove(pod, nodeFailure.apply(r.session(), PodView.node(pod)).isPresent());
     }
     if (remaining.isEmpty()) {
       if (status.getPhase() != SessionPhase.Suspended) {

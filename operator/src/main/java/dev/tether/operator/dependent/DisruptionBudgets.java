@@ -45,7 +45,7 @@ public final class DisruptionBudgets {
     return new IntOrString(0);
   }
 
-  static boolean policyV1Served(KubernetesClient client) {
+  public static boolean policyV1Served(KubernetesClient client) {
     return POLICY_V1.computeIfAbsent(client, c -> c.supports("policy/v1", "PodDisruptionBudget"));
   }
 

@@ -61,10 +61,7 @@ public final class NodeEvents {
   }
 
   private static String readyStatus(Node node) {
-    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
-      return null;
-    }
-    return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-        .map(NodeCondition::getStatus).findFirst().orElse(null);
+    NodeCondition ready = NodeHealth.readyCondition(node);
+    return ready == null ? null : ready.getStatus();
   }
 }

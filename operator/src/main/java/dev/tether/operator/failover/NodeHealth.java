@@ -106,7 +106,7 @@ public final class NodeHealth {
     return nodes.apply(nodeName) != null;
   }
 
-  private static NodeCondition readyCondition(Node node) {
+  static NodeCondition readyCondition(Node node) {
     if (node.getStatus() == null || node.getStatus().getConditions() == null) {
       return null;
     }

@@ -37,6 +37,18 @@ public final class PodWriter {
         .withGracePeriod(0).delete();
   }
 
+  /**
+   * Removes a pod that must stop: at once when its node failed or its containers are known not to run
+   * (nothing would confirm a graceful deletion), else gracefully, once.
+   */
+  public void remove(Pod pod, boolean nodeFailed) {
+    if (nodeFailed || PodView.isSafeToForceDelete(pod)) {
+      forceDelete(pod);
+    } else if (!PodView.isTerminating(pod)) {
+      deleteGracefully(pod);
+    }
+  }
+
   /** A read past the informer cache, for the moment right after a create the cache has not seen yet. */
   public Optional<Pod> fetch(String namespace, String name) {
     return Optional.ofNullable(client.pods().inNamespace(namespace).withName(name).get());
