@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provides the binaries of a real Kubernetes control plane for tests, benchmarks and the playground:
 # kube-apiserver, kube-controller-manager, kube-scheduler (v1.20.2), etcd and kubectl, laid out the way
-# fabric8 kube-api-test expects them: $KUBE_API_TEST_DIR/k8s/1.20.2-linux-amd64/.
+# fabric8 kube-api-test expects them: $KUBE_API_TEST_DIR/k8s/1.20.2-linux-amd64/. The same build gives
+# kubelet and kube-proxy, for the real nodes of the test bed (hack/install-nodes.sh adds the runtime).
 #
 # On Debian/Ubuntu without internet access the Kubernetes binaries are built once from Debian's
 # `kubernetes` source package (the only packaged source of a full v1.20 tree) and cached outside the
@@ -13,7 +14,7 @@ K8S_VERSION=1.20.2
 DEB_SRC_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 CACHE="${TETHER_CACHE:-$HOME/.cache/tether}"
 BIN_DIR="${KUBE_API_TEST_DIR:-$CACHE/kube-api-test}/k8s/${K8S_VERSION}-linux-amd64"
-WANT=(kube-apiserver kube-controller-manager kube-scheduler)
+WANT=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
 
@@ -32,6 +33,31 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# deb-src lines for the Debian bookworm archive this machine already uses (its own mirror, whatever it
+# is), read from both apt source formats: one-line sources.list and deb822 *.sources.
+debian_source_lines() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk '$1 == "deb" && $0 ~ / bookworm / { $1 = "deb-src"; print }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'BEGIN { RS = ""; FS = "\n" }
+      { uris = ""; suites = ""; comps = ""; types = ""
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^URIs:/) uris = substr($i, 6)
+          else if ($i ~ /^Suites:/) suites = substr($i, 8)
+          else if ($i ~ /^Components:/) comps = substr($i, 12)
+          else if ($i ~ /^Types:/) types = substr($i, 7)
+        }
+        if (types !~ /deb/ || (" " suites " ") !~ / bookworm /) next
+        n = split(uris, u, " ")
+        for (j = 1; j <= n; j++) if (u[j] != "") print "deb-src " u[j] " bookworm" (comps == "" ? " main" : comps)
+      }' "$f"
+  done | sort -u
+}
+
 build_from_debian_source() {
   install_packages golang-go rsync make golang-github-modern-go-reflect2-dev
   local work="$CACHE/build"
@@ -41,7 +67,8 @@ build_from_debian_source() {
     # A private apt configuration with a deb-src line, so the system's apt setup stays untouched.
     local apt="$work/apt"
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/preferences.d" "$apt/etc/apt.conf.d"
-    echo "deb-src http://deb.debian.org/debian bookworm main" > "$apt/etc/sources.list"
+    debian_source_lines > "$apt/etc/sources.list"
+    [ -s "$apt/etc/sources.list" ] || { log "no Debian bookworm archive in this machine's apt sources"; exit 1; }
     cat > "$apt/apt.conf" <<CONF
 Dir::State::Lists "$apt/lists";
 Dir::Cache "$apt/cache";
@@ -71,7 +98,7 @@ CONF
     cd "$src"
     mkdir -p .go/src/k8s.io && ln -sfn ../../.. .go/src/k8s.io/kubernetes
     GOPATH="$src/.go" GOFLAGS=-mod=vendor CGO_ENABLED=0 KUBE_GIT_VERSION=v$K8S_VERSION KUBE_GIT_TREE_STATE=clean \
-      make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >"$work/build.log" 2>&1 \
+      make WHAT="$(printf 'cmd/%s ' "${WANT[@]}")" >"$work/build.log" 2>&1 \
       || { tail -n 40 "$work/build.log" >&2; exit 1; }
   )
   mkdir -p "$BIN_DIR"
