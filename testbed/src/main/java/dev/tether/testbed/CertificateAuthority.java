@@ -13,13 +13,17 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
@@ -92,6 +96,31 @@ final class CertificateAuthority {
       builder.addExtension(Extension.keyUsage, true,
           new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
       builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return write(dir, fileName, sign(builder, this.keyPair), keyPair);
+  }
+
+  /**
+   * Issues a serving certificate for {@code ipAddresses} and {@code dnsNames}, e.g. an apiserver that
+   * pods reach through the {@code kubernetes} Service IP as well as the host through loopback.
+   */
+  Issued issueServer(Path dir, String fileName, List<String> ipAddresses, List<String> dnsNames) {
+    KeyPair keyPair = newKeyPair();
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, fileName).build();
+    X509v3CertificateBuilder builder =
+        builder(X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), subject, keyPair);
+    List<GeneralName> names = new ArrayList<>();
+    ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
+    dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
+    try {
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      builder.addExtension(Extension.keyUsage, true,
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      builder.addExtension(Extension.subjectAlternativeName, false,
+          new GeneralNames(names.toArray(GeneralName[]::new)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -44,6 +44,10 @@ public final class ControlPlane implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+  /** kube-api-test's Service range, kept for the apiserver started for real nodes. */
+  public static final String SERVICE_CIDR = "10.0.0.0/24";
+  /** The {@code kubernetes} Service's ClusterIP: the first address of {@link #SERVICE_CIDR}. */
+  public static final String KUBERNETES_SERVICE_IP = "10.0.0.1";
 
   /**
    * How to start the control plane.
@@ -53,23 +57,37 @@ public final class ControlPlane implements AutoCloseable {
    *     cannot be changed here.
    * @param auditLog whether the apiserver writes an {@link AuditLog} of all write requests
    */
-  public record Options(List<String> apiServerFlags, boolean auditLog) {
+  public record Options(List<String> apiServerFlags, boolean auditLog, String advertiseAddress) {
     public Options {
       apiServerFlags = List.copyOf(apiServerFlags);
     }
 
     public static Options defaults() {
-      return new Options(List.of(), false);
+      return new Options(List.of(), false, null);
     }
 
     public Options withApiServerFlags(String... flags) {
       List<String> all = new ArrayList<>(apiServerFlags);
       all.addAll(Arrays.asList(flags));
-      return new Options(all, auditLog);
+      return new Options(all, auditLog, advertiseAddress);
     }
 
     public Options withAuditLog() {
-      return new Options(apiServerFlags, true);
+      return new Options(apiServerFlags, true, advertiseAddress);
+    }
+
+    /**
+     * An apiserver that real kubelets and pods use, as in a kubeadm cluster: it advertises
+     * {@code address} (the {@code kubernetes} Service's endpoint), serves a certificate valid for that
+     * address and the Service IP, authorizes kubelets with the Node authorizer, and gives pods their
+     * ServiceAccount tokens.
+     */
+    public Options forRealNodes(String address) {
+      return new Options(apiServerFlags, auditLog, address);
+    }
+
+    boolean realNodes() {
+      return advertiseAddress != null;
     }
   }
 
@@ -79,6 +97,10 @@ public final class ControlPlane implements AutoCloseable {
   private final CertManager certs;
   private final ClientCaBundle apiServerCerts;
   private final CertificateAuthority ca;
+  private final Options options;
+  /** Verifies the apiserver's serving certificate: kube-api-test's self-signed one, or the test bed's CA. */
+  private final Path servingCa;
+  private final CertificateAuthority.Issued servingCertificate;
   private EtcdServer etcd;
   private final TcpProxy proxy;
   private final HealthProbe health;
@@ -86,7 +108,7 @@ public final class ControlPlane implements AutoCloseable {
   private final String kubeconfigYaml;
   private final Path kubeconfigFile;
   private final AtomicInteger issued = new AtomicInteger();
-  private KubeAPIServerProcess apiServer;
+  private ApiServerInstance apiServer;
   private KubernetesClient client;
 
   private ControlPlane(Options options) throws IOException {
@@ -108,10 +130,23 @@ public final class ControlPlane implements AutoCloseable {
     this.certs = new CertManager(testDir);
     certs.createCertificatesIfNeeded();
     this.ca = CertificateAuthority.create(workDir);
+    this.options = options;
     this.apiServerCerts = ClientCaBundle.write(certs, testDir, ca, workDir.resolve("client-ca.crt"));
-    this.health = HealthProbe.trusting(Path.of(certs.getAPIServerCertPath()));
     this.proxy = TcpProxy.start();
-    this.kubeconfigYaml = new KubeConfig(certs, binaries).generateKubeConfigYaml(proxy.port());
+    if (options.realNodes()) {
+      this.servingCertificate = ca.issueServer(workDir, "apiserver-serving",
+          List.of("127.0.0.1", options.advertiseAddress(), KUBERNETES_SERVICE_IP),
+          List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+              "kubernetes.default.svc.cluster.local"));
+      this.servingCa = ca.files().certificate();
+      this.kubeconfigYaml = Kubeconfig.yaml(url(), servingCa,
+          ca.issueClient(workDir, "admin", "tether-testbed-admin", "system:masters"), "tether-testbed-admin");
+    } else {
+      this.servingCertificate = null;
+      this.servingCa = Path.of(certs.getAPIServerCertPath());
+      this.kubeconfigYaml = new KubeConfig(certs, binaries).generateKubeConfigYaml(proxy.port());
+    }
+    this.health = HealthProbe.trusting(servingCa);
     this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
     Files.writeString(kubeconfigFile, kubeconfigYaml);
   }
@@ -178,7 +213,7 @@ public final class ControlPlane implements AutoCloseable {
   public String kubeconfigYamlFor(String user, String... groups) {
     String fileName = "user-" + issued.incrementAndGet();
     CertificateAuthority.Issued certificate = ca.issueClient(workDir, fileName, user, groups);
-    return Kubeconfig.yaml(url(), Path.of(certs.getAPIServerCertPath()), certificate, user);
+    return Kubeconfig.yaml(url(), servingCa, certificate, user);
   }
 
   /** Client configuration for {@code user} in {@code groups}; see {@link #kubeconfigYamlFor}. */
@@ -206,7 +241,7 @@ public final class ControlPlane implements AutoCloseable {
       return;
     }
     proxy.target(0);
-    apiServer.stopApiServer();
+    apiServer.stop();
     proxy.disconnectAll();
     apiServer = null;
   }
@@ -216,19 +251,15 @@ public final class ControlPlane implements AutoCloseable {
     if (apiServer != null) {
       return;
     }
-    // A new process object each time: kube-api-test's stops only once.
     AtomicBoolean exited = new AtomicBoolean();
-    KubeAPIServerProcess process = new KubeAPIServerProcess(apiServerCerts, binaries, p -> {
-      exited.set(true);
-      LOG.error("kube-apiserver exited unexpectedly with {}", p.exitValue());
-    }, serverConfig);
     long started = System.nanoTime();
-    int port = process.startApiServer(etcd.clientPort());
+    ApiServerInstance process = options.realNodes() ? startOwnApiServer(exited) : startKubeApiTestApiServer(exited);
+    int port = process.port();
     apiServer = process;
     try {
       Poll.until("kube-apiserver /readyz", STARTUP_TIMEOUT, () -> !exited.get(), () -> health.ok(port, "/readyz"));
     } catch (RuntimeException e) {
-      process.stopApiServer();
+      process.stop();
       apiServer = null;
       throw e;
     }
@@ -238,13 +269,81 @@ public final class ControlPlane implements AutoCloseable {
     LOG.info("kube-apiserver ready on port {} behind {} after {} ms", port, url(), (System.nanoTime() - started) / 1_000_000);
   }
 
+  /** A running apiserver process: kube-api-test's, or the one started for real nodes. */
+  private interface ApiServerInstance {
+    int port();
+
+    void stop();
+  }
+
+  private ApiServerInstance startKubeApiTestApiServer(AtomicBoolean exited) {
+    // A new process object each time: kube-api-test's stops only once.
+    KubeAPIServerProcess process = new KubeAPIServerProcess(apiServerCerts, binaries, p -> {
+      exited.set(true);
+      LOG.error("kube-apiserver exited unexpectedly with {}", p.exitValue());
+    }, serverConfig);
+    int port = process.startApiServer(etcd.clientPort());
+    return new ApiServerInstance() {
+      @Override
+      public int port() {
+        return port;
+      }
+
+      @Override
+      public void stop() {
+        process.stopApiServer();
+      }
+    };
+  }
+
+  /**
+   * kube-api-test's flags, except those a cluster with kubelets needs otherwise: it disables the
+   * ServiceAccount admission plugin (pods would get no token) and authorizes with RBAC only (kubelets
+   * need the Node authorizer), and its flags come last, so they cannot be overridden.
+   */
+  private ApiServerInstance startOwnApiServer(AtomicBoolean exited) {
+    int port = Ports.free();
+    List<String> command = new ArrayList<>(List.of(binaries.binaries().getApiServer().getAbsolutePath(),
+        "--advertise-address=" + options.advertiseAddress(),
+        "--bind-address=0.0.0.0",
+        "--secure-port=" + port,
+        "--tls-cert-file=" + servingCertificate.certificate(),
+        "--tls-private-key-file=" + servingCertificate.key(),
+        "--etcd-servers=http://127.0.0.1:" + etcd.clientPort(),
+        "--authorization-mode=Node,RBAC",
+        "--enable-admission-plugins=NodeRestriction",
+        "--client-ca-file=" + apiServerCerts.getClientCertPath(),
+        "--service-account-issuer=https://kubernetes.default.svc",
+        "--service-account-signing-key-file=" + certs.getAPIServerKeyPath(),
+        "--service-account-key-file=" + certs.getAPIServerKeyPath(),
+        "--service-cluster-ip-range=" + SERVICE_CIDR,
+        "--kubelet-preferred-address-types=InternalIP",
+        "--allow-privileged=true",
+        "--cert-dir=" + workDir.resolve("apiserver-certs")));
+    command.addAll(serverConfig.getApiServerFlags());
+    LocalProcess process = LocalProcess.start("kube-apiserver", command,
+        workDir.resolve("kube-apiserver-" + port + ".log"));
+    process.onExit(() -> exited.set(true));
+    return new ApiServerInstance() {
+      @Override
+      public int port() {
+        return port;
+      }
+
+      @Override
+      public void stop() {
+        process.kill();
+      }
+    };
+  }
+
   public synchronized boolean isApiServerRunning() {
     return apiServer != null;
   }
 
-  /** The apiserver's serving certificate (self-signed); also the root CA for ServiceAccount tokens. */
+  /** What verifies the apiserver's serving certificate; also the root CA that pods get with their tokens. */
   Path apiServerCertificate() {
-    return Path.of(certs.getAPIServerCertPath());
+    return servingCa;
   }
 
   /** The key that signs and verifies ServiceAccount tokens. */
@@ -257,7 +356,8 @@ public final class ControlPlane implements AutoCloseable {
     return ca.files();
   }
 
-  Path workDir() {
+  /** The control plane's scratch directory: logs, certificates, kubeconfigs. */
+  public Path workDir() {
     return workDir;
   }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A process the test bed started, with its output appended to a log file. */
-final class LocalProcess {
+public final class LocalProcess {
   private final String name;
   private final Process process;
   private final Path log;
@@ -18,7 +18,7 @@ final class LocalProcess {
     this.log = log;
   }
 
-  static LocalProcess start(String name, List<String> command, Path log) {
+  public static LocalProcess start(String name, List<String> command, Path log) {
     try {
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)
@@ -30,17 +30,36 @@ final class LocalProcess {
     }
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** "name (see log)" for error messages. */
-  String describe() {
+  public String describe() {
     return name + " (log: " + log + ")";
   }
 
+  /** Runs {@code action} when the process exits, whatever the reason. */
+  public void onExit(Runnable action) {
+    process.onExit().thenRun(action);
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL, as in a crash; waits until it is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** SIGTERM, then SIGKILL if it does not exit within 10 s. */
-  void stop() {
+  public void stop() {
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {

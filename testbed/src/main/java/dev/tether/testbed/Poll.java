@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
  * Waits for a process the test bed started to become ready. A starting process offers no event to wait
  * on, so this polls; tests wait with Awaitility instead.
  */
-final class Poll {
+public final class Poll {
   private static final Duration INTERVAL = Duration.ofMillis(50);
 
   private Poll() {}
@@ -17,7 +17,7 @@ final class Poll {
    * Polls {@code ready} until it returns true. {@code alive} is checked first on every round so that a
    * process that exited fails fast with {@code what} in the message.
    */
-  static void until(String what, Duration timeout, BooleanSupplier alive, BooleanSupplier ready) {
+  public static void until(String what, Duration timeout, BooleanSupplier alive, BooleanSupplier ready) {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
       if (!alive.getAsBoolean()) {
