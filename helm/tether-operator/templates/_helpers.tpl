@@ -80,6 +80,8 @@ app.kubernetes.io/component: etcd
 {{- define "tether-operator.etcdEndpoints" -}}
 {{- if .Values.etcd.endpoints }}
 {{- join "," .Values.etcd.endpoints }}
+{{- else if and .Values.etcd.quickstart.enabled .Values.etcd.quickstart.service.clusterIP }}
+{{- printf "http://%s:2379" .Values.etcd.quickstart.service.clusterIP }}
 {{- else if .Values.etcd.quickstart.enabled }}
 {{- printf "http://%s.%s.svc:2379" (include "tether-operator.etcdName" .) .Release.Namespace }}
 {{- end }}

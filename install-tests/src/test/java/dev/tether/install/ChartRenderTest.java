@@ -303,6 +303,23 @@ class ChartRenderTest {
       assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS",
           "http://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
     }
+
+    @Test
+    void aFixedServiceIpServesClustersWithoutDnsAndPeersStayOnLoopback() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.service.clusterIP=10.0.0.100",
+          "--set", "etcd.quickstart.nodeSelector.role=infra",
+          "--set-json", "etcd.quickstart.tolerations=[{\"key\":\"infra\",\"operator\":\"Exists\"}]");
+      Service client = chart.find(Service.class, s -> "10.0.0.100".equals(s.getSpec().getClusterIP())).orElseThrow();
+      assertThat(client.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(2379));
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS", "http://10.0.0.100:2379");
+      var pod = chart.one(StatefulSet.class).getSpec().getTemplate().getSpec();
+      assertThat(pod.getContainers().get(0).getCommand())
+          .contains("--advertise-client-urls=http://10.0.0.100:2379", "--listen-peer-urls=http://127.0.0.1:2380",
+              "--initial-cluster=etcd=http://127.0.0.1:2380");
+      assertThat(pod.getNodeSelector()).containsEntry("role", "infra");
+      assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("infra"));
+    }
   }
 
   @Test
