@@ -49,6 +49,14 @@ public final class RealCluster implements AutoCloseable {
 
   private RealCluster() {}
 
+  /**
+   * Whether tests must fail rather than skip where real nodes cannot run: {@code TETHER_REQUIRE_REAL_NODES=true},
+   * set by CI on machines that can run them, so that a broken install step cannot pass as a skip.
+   */
+  public static boolean required() {
+    return Boolean.parseBoolean(System.getenv("TETHER_REQUIRE_REAL_NODES"));
+  }
+
   /** Why real nodes cannot run here, or empty when they can. */
   public static Optional<String> unavailableReason() {
     if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
@@ -173,6 +181,14 @@ public final class RealCluster implements AutoCloseable {
   /** The infrastructure node (operator, etcd); sessions run on the others. */
   public RealNode infraNode() {
     return nodes.get(0);
+  }
+
+  /**
+   * A container's log as its node keeps it on disk, over all its restarts: readable while the node's kubelet
+   * is silent or dead, when {@code kubectl logs} cannot reach it.
+   */
+  public String containerLog(String namespace, String pod, String container) {
+    return PodLogs.read(namespace, pod, container);
   }
 
   /** Creates a namespace {@code tether-e2e-<prefix>-<random>}. */

@@ -97,11 +97,6 @@ public final class RealNode {
     kubelet.resume();
   }
 
-  /** Reads a container's log straight from the node (it works while the kubelet is paused or dead). */
-  public String containerLog(String namespace, String pod, String container) {
-    return PodLogs.read(namespace, pod, container);
-  }
-
   void stop() {
     kubelet.stop();
     kubelet.killContainers();
