@@ -75,7 +75,10 @@ public final class ContextStore implements AutoCloseable {
     config.user().ifPresent(user -> builder
         .user(bytes(user))
         .password(bytes(config.password())));
-    if (config.caFile() != null || config.certFile() != null) {
+    // jetcd ignores the scheme: without an SSL context it speaks plaintext even to https:// endpoints, and
+    // never connects to a TLS port. An https:// endpoint with no CA of ours trusts the JVM's default CAs.
+    boolean https = config.endpoints().stream().anyMatch(e -> e.startsWith("https://"));
+    if (config.caFile() != null || config.certFile() != null || https) {
       try {
         builder.sslContext(ssl -> {
           if (config.caFile() != null) {
@@ -279,6 +282,23 @@ public final class ContextStore implements AutoCloseable {
 
   public void clearCheckpointRequest(SessionKey session) {
     calls.await("clear checkpoint request of " + session, kv.delete(bytes(keys.checkpointRequest(session))));
+  }
+
+  // ---- completion ----
+
+  /**
+   * Asks the supervisor of incarnation {@code epoch} to exit: its agent has finished, and a sidecar that kept
+   * running would keep the pod from completing. Incarnations of other epochs ignore it.
+   */
+  public void requestStop(SessionKey session, long epoch) {
+    calls.await("request stop of " + session + " epoch " + epoch, kv.put(bytes(keys.stopRequest(session)),
+        bytes(KeyLayout.pad(epoch))));
+  }
+
+  /** The epoch whose supervisor was asked to exit, if any. */
+  public Optional<Long> stopRequest(SessionKey session) {
+    GetResponse response = get("read stop request of " + session, keys.stopRequest(session));
+    return response.getKvs().isEmpty() ? Optional.empty() : Optional.of(number(response));
   }
 
   // ---- whole session ----

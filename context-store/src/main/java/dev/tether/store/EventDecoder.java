@@ -45,6 +45,9 @@ final class EventDecoder {
     if (rest.equals(KeyLayout.CHECKPOINT_REQUEST)) {
       return Optional.of(new StoreEvent.CheckpointRequested(session, Json.request(value)));
     }
+    if (rest.equals(KeyLayout.STOP_REQUEST)) {
+      return Optional.of(new StoreEvent.StopRequested(session, Long.parseLong(new String(value, UTF_8).trim())));
+    }
     return Optional.empty();
   }
 }

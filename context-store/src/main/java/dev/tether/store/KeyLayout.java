@@ -12,6 +12,7 @@ import java.util.Optional;
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/checkpoints/&lt;seq:020&gt;  manifest JSON
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/restores/&lt;epoch&gt;       restore record JSON
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/requests/checkpoint     checkpoint request JSON
+ * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/requests/stop           epoch whose supervisor is to exit, 20-digit
  * </pre>
  *
  * Numbers are zero-padded so that etcd's byte-wise value comparison in transactions orders them numerically.
@@ -22,6 +23,7 @@ public final class KeyLayout {
   static final String CHECKPOINTS = "checkpoints/";
   static final String RESTORES = "restores/";
   static final String CHECKPOINT_REQUEST = "requests/checkpoint";
+  static final String STOP_REQUEST = "requests/stop";
 
   private final String root;
 
@@ -76,6 +78,10 @@ public final class KeyLayout {
 
   public String checkpointRequest(SessionKey key) {
     return session(key) + CHECKPOINT_REQUEST;
+  }
+
+  public String stopRequest(SessionKey key) {
+    return session(key) + STOP_REQUEST;
   }
 
   static String pad(long number) {

@@ -14,4 +14,7 @@ public sealed interface StoreEvent {
 
   /** The checkpoint request was deleted (answered or withdrawn by the operator). */
   record CheckpointRequestCleared(SessionKey session) implements StoreEvent {}
+
+  /** The operator saw the agent of incarnation {@code epoch} finish: that incarnation's supervisor exits. */
+  record StopRequested(SessionKey session, long epoch) implements StoreEvent {}
 }

@@ -131,6 +131,10 @@ class ContextStoreIT {
     assertThat(store.checkpointRequest(session)).contains(request);
     store.clearCheckpointRequest(session);
     assertThat(store.checkpointRequest(session)).isEmpty();
+
+    assertThat(store.stopRequest(session)).isEmpty();
+    store.requestStop(session, 2);
+    assertThat(store.stopRequest(session)).contains(2L);
   }
 
   @Test
@@ -165,12 +169,14 @@ class ContextStoreIT {
       CheckpointRequest request = new CheckpointRequest("move-1", 1, Instant.EPOCH);
       store.requestCheckpoint(session, request);
       store.clearCheckpointRequest(session);
+      store.requestStop(session, 1);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events).containsExactly(
           new StoreEvent.EpochChanged(session, 1),
           new StoreEvent.CheckpointCommitted(session, manifest(1, 1)),
           new StoreEvent.RestoreRecorded(session, record),
           new StoreEvent.CheckpointRequested(session, request),
-          new StoreEvent.CheckpointRequestCleared(session)));
+          new StoreEvent.CheckpointRequestCleared(session),
+          new StoreEvent.StopRequested(session, 1)));
     }
   }
 }
