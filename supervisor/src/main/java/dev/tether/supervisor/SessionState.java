@@ -21,6 +21,9 @@ final class SessionState {
   private RestoreRecord restoredFrom;
   private Request request;
   private long lastSequence;
+  private boolean stopRequested;
+  private boolean draining;
+  private boolean answeredWhileDraining;
 
   synchronized void ready(RestoreRecord restoredFrom, long lastSequence) {
     this.restoredFrom = restoredFrom;
@@ -115,5 +118,47 @@ final class SessionState {
       wait(Math.max(1, left / 1_000_000));
     }
     return Optional.of(request);
+  }
+
+  /** The operator saw this incarnation's agent finish: the supervisor has nothing left to serve. */
+  synchronized void stopRequested() {
+    stopRequested = true;
+    notifyAll();
+  }
+
+  synchronized void awaitStopRequest() throws InterruptedException {
+    while (!stopRequested) {
+      wait();
+    }
+  }
+
+  /** A commit was answered; while draining, that is the agent's final checkpoint. */
+  synchronized void commitAnswered() {
+    if (draining) {
+      answeredWhileDraining = true;
+      notifyAll();
+    }
+  }
+
+  /**
+   * After SIGTERM: keeps serving until the agent's final checkpoint was answered, the operator asked this
+   * incarnation to stop, or {@code timeout} passed (the kubelet kills the container at its grace period anyway).
+   */
+  synchronized DrainEnd awaitDrained(Duration timeout) throws InterruptedException {
+    draining = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (stopRequested) {
+        return DrainEnd.STOP_REQUESTED;
+      }
+      if (answeredWhileDraining) {
+        return DrainEnd.FINAL_CHECKPOINT;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return DrainEnd.DEADLINE;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
   }
 }

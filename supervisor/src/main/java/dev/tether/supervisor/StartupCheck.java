@@ -77,6 +77,10 @@ final class StartupCheck implements Runnable {
     store.checkpointRequest(config.session())
         .filter(request -> request.epoch() == config.epoch())
         .ifPresent(state::requested);
+    if (store.stopRequest(config.session()).filter(epoch -> epoch == config.epoch()).isPresent()) {
+      // Restarted after the operator saw the agent finish: nothing is left to serve.
+      state.stopRequested();
+    }
     long lastSequence = store.lastSequence(config.session());
     Optional<RestoreRecord> recorded = store.restore(config.session(), config.epoch());
     RestoreRecord record;

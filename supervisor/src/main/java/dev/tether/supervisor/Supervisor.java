@@ -37,6 +37,7 @@ public final class Supervisor implements AutoCloseable {
   private final SupervisorMetrics metrics = new SupervisorMetrics();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final HttpServer server;
+  private final HttpServer probes;
   private final ExecutorService httpThreads;
   private final ContextStore.Watch watch;
   private final Thread startup;
@@ -59,7 +60,16 @@ public final class Supervisor implements AutoCloseable {
             return thread;
           });
       server.setExecutor(httpThreads);
-      new SupervisorApi(config, store, blobs, state, writer, metrics).register(server);
+      SupervisorApi api = new SupervisorApi(config, store, blobs, state, writer, metrics);
+      api.register(server);
+      this.probes = config.lifecycle().probePort() < 0 ? null
+          : HttpServer.create(new InetSocketAddress(config.lifecycle().probePort()), 0);
+      if (probes != null) {
+        // The kubelet probes from the node, so this listens on every address; it answers nothing but health.
+        api.registerProbes(probes);
+        probes.setExecutor(httpThreads);
+        probes.start();
+      }
       server.start();
       this.startup = new Thread(new StartupCheck(config, store, blobs, state, metrics, closed), "tether-supervisor-startup");
       startup.setDaemon(true);
@@ -93,6 +103,28 @@ public final class Supervisor implements AutoCloseable {
     return state.fenced();
   }
 
+  /** The port of the probe listener; -1 when there is none. */
+  public int probePort() {
+    return probes == null ? -1 : probes.getAddress().getPort();
+  }
+
+  /** Returns when the operator asks this incarnation's supervisor to stop (its agent has finished). */
+  public void awaitStopRequest() throws InterruptedException {
+    state.awaitStopRequest();
+  }
+
+  /**
+   * On SIGTERM: keeps serving the agent until its final checkpoint was answered, the operator asked this
+   * incarnation to stop, or {@code timeout} passed; a native sidecar stops at once (the agent has exited).
+   */
+  public DrainEnd drain(java.time.Duration timeout) throws InterruptedException {
+    LOG.info("{} epoch={} SIGTERM: serving the agent's final checkpoint for up to {} s", config.session(),
+        config.epoch(), timeout.toSeconds());
+    DrainEnd end = state.awaitDrained(timeout);
+    LOG.info("{} epoch={} stopping: {}", config.session(), config.epoch(), end);
+    return end;
+  }
+
   /** This supervisor's own registry, also served as {@code GET /metrics}. */
   public PrometheusMeterRegistry metrics() {
     return metrics.registry();
@@ -115,6 +147,9 @@ public final class Supervisor implements AutoCloseable {
       state.requested(requested.request());
     } else if (event instanceof StoreEvent.CheckpointRequestCleared) {
       state.requestCleared();
+    } else if (event instanceof StoreEvent.StopRequested stop && stop.epoch() == config.epoch()) {
+      LOG.info("{} the agent has finished: stopping", who);
+      state.stopRequested();
     }
   }
 
@@ -122,6 +157,9 @@ public final class Supervisor implements AutoCloseable {
   public void close() {
     closed.countDown();
     server.stop(0);
+    if (probes != null) {
+      probes.stop(0);
+    }
     httpThreads.shutdownNow();
     watch.close();
     store.close();

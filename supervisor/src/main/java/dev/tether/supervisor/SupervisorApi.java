@@ -46,6 +46,16 @@ final class SupervisorApi {
     server.createContext("/", exchange -> handle(exchange, this::route));
   }
 
+  /** Health only, for the kubelet's probes: no checkpoint data and no session details. */
+  void registerProbes(HttpServer server) {
+    server.createContext("/", exchange -> handle(exchange, e -> {
+      switch (e.getRequestURI().getPath()) {
+        case "/healthz", "/readyz" -> route(e);
+        default -> Http.error(e, 404, "not-found", "the probe port serves /healthz and /readyz only");
+      }
+    }));
+  }
+
   private interface Handler {
     void handle(HttpExchange exchange) throws IOException;
   }
@@ -148,6 +158,7 @@ final class SupervisorApi {
       Http.json(exchange, 201, Http.object().put("sequence", m.sequence()).put("epoch", m.epoch())
           .put("digest", m.digest()).put("size", m.size()));
       exchange.close();
+      state.commitAnswered();
       writer.applyRetention();
     } else if (outcome instanceof CheckpointWriter.Outcome.Fenced fenced) {
       fenced(exchange, fenced.currentEpoch());
@@ -254,6 +265,11 @@ final class SupervisorApi {
     }
     if (wait.compareTo(MAX_LONG_POLL) > 0) {
       wait = MAX_LONG_POLL;
+    }
+    if (state.fenced()) {
+      // Answering 204 at once would make a polling agent spin; it is told to stop instead.
+      fenced(exchange, state.currentEpoch());
+      return;
     }
     Optional<SessionState.Request> pending;
     try {

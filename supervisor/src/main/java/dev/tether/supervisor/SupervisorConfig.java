@@ -3,6 +3,7 @@ package dev.tether.supervisor;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -19,9 +20,33 @@ import java.util.Objects;
  * @param maxCheckpointBytes larger bodies get 413
  * @param restorePolicy what to do when the newest checkpoint does not verify
  * @param retain manifests (and blobs) kept per session
+ * @param lifecycle how the sidecar runs in its pod; {@link Lifecycle#EMBEDDED} when embedded in another process
  */
 public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDir, StoreConfig store, String bind,
-                               int port, long maxCheckpointBytes, RestorePolicy restorePolicy, int retain) {
+                               int port, long maxCheckpointBytes, RestorePolicy restorePolicy, int retain,
+                               Lifecycle lifecycle) {
+  /**
+   * How the supervisor lives in its pod.
+   *
+   * @param probePort port of the kubelet's probes ({@code /healthz}, {@code /readyz} only) on all addresses;
+   *     -1 for none. The API itself stays on loopback.
+   * @param shutdownTimeout after SIGTERM, how long to keep serving at most while the agent saves its final
+   *     checkpoint (the operator sets it just under the pod's termination grace period)
+   * @param nativeSidecar whether the kubelet runs it as a native sidecar: then SIGTERM comes only after the
+   *     agent has exited, and the supervisor stops at once
+   */
+  public record Lifecycle(int probePort, Duration shutdownTimeout, boolean nativeSidecar) {
+    public static final Lifecycle EMBEDDED = new Lifecycle(-1, Duration.ZERO, false);
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
+
+    public Lifecycle {
+      Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+      if (shutdownTimeout.isNegative()) {
+        throw new IllegalArgumentException("shutdownTimeout must not be negative: " + shutdownTimeout);
+      }
+    }
+  }
+
   public static final int DEFAULT_PORT = 8765;
   public static final String DEFAULT_BIND = "127.0.0.1";
   public static final long DEFAULT_MAX_CHECKPOINT_BYTES = 64L * 1024 * 1024;
@@ -33,6 +58,7 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(restorePolicy, "restorePolicy");
     bind = bind == null ? DEFAULT_BIND : bind;
+    lifecycle = lifecycle == null ? Lifecycle.EMBEDDED : lifecycle;
     if (epoch < 1) {
       throw new IllegalArgumentException("epoch must be >= 1: " + epoch);
     }
@@ -47,20 +73,27 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
   /** Defaults for everything but the essentials (port 0: any free port). */
   public static SupervisorConfig of(SessionKey session, long epoch, Path checkpointDir, StoreConfig store) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, DEFAULT_BIND, 0, DEFAULT_MAX_CHECKPOINT_BYTES,
-        RestorePolicy.LatestVerified, DEFAULT_RETAIN);
+        RestorePolicy.LatestVerified, DEFAULT_RETAIN, Lifecycle.EMBEDDED);
   }
 
   public SupervisorConfig withMaxCheckpointBytes(long bytes) {
-    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, bytes, restorePolicy, retain);
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, bytes, restorePolicy, retain,
+        lifecycle);
   }
 
   public SupervisorConfig withRestorePolicy(RestorePolicy policy) {
-    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, policy, retain);
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, policy, retain,
+        lifecycle);
   }
 
   public SupervisorConfig withRetain(int retain) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain);
+        retain, lifecycle);
+  }
+
+  public SupervisorConfig withLifecycle(Lifecycle lifecycle) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
+        retain, lifecycle);
   }
 
   /** Reads the {@code TETHER_*} variables (see docs/checkpoint-api.md). */
@@ -80,7 +113,12 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
         Integer.parseInt(env.getOrDefault("TETHER_SUPERVISOR_PORT", Integer.toString(DEFAULT_PORT))),
         Long.parseLong(env.getOrDefault("TETHER_MAX_CHECKPOINT_BYTES", Long.toString(DEFAULT_MAX_CHECKPOINT_BYTES))),
         RestorePolicy.valueOf(env.getOrDefault("TETHER_RESTORE_POLICY", RestorePolicy.LatestVerified.name())),
-        Integer.parseInt(env.getOrDefault("TETHER_RETAIN", Integer.toString(DEFAULT_RETAIN))));
+        Integer.parseInt(env.getOrDefault("TETHER_RETAIN", Integer.toString(DEFAULT_RETAIN))),
+        new Lifecycle(
+            Integer.parseInt(env.getOrDefault("TETHER_SUPERVISOR_PROBE_PORT", "-1")),
+            Duration.ofSeconds(Long.parseLong(env.getOrDefault("TETHER_SHUTDOWN_TIMEOUT_SECONDS",
+                Long.toString(Lifecycle.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds())))),
+            Boolean.parseBoolean(env.getOrDefault("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false"))));
   }
 
   private static String required(Map<String, String> env, String name) {

@@ -21,7 +21,11 @@ final class AgentClient {
   private final String base;
 
   AgentClient(Supervisor supervisor) {
-    this.base = "http://127.0.0.1:" + supervisor.port();
+    this("http://127.0.0.1:" + supervisor.port());
+  }
+
+  AgentClient(String base) {
+    this.base = base;
   }
 
   HttpResponse<String> post(byte[] blob, Map<String, String> metadata) {
