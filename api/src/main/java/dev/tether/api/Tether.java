@@ -28,5 +28,8 @@ public final class Tether {
   /** Name of the pod volume that mounts the checkpoint PVC. */
   public static final String CHECKPOINT_VOLUME = "tether-checkpoints";
 
+  /** Name of the session supervisor's container, injected into every session pod when a store is configured. */
+  public static final String SUPERVISOR_CONTAINER = "tether-supervisor";
+
   private Tether() {}
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tether.operator.checkpoint.CheckpointStoreSettings;
 import dev.tether.operator.checkpoint.CheckpointWiring;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -36,7 +37,7 @@ public final class OperatorMain {
     new ProcessorMetrics().bindTo(registry);
     var client = new KubernetesClientBuilder().build();
     CheckpointWiring checkpoints = CheckpointStoreSettings.fromEnv(System.getenv())
-        .map(store -> CheckpointWiring.connect(store, Duration.ofSeconds(5)))
+        .map(store -> CheckpointWiring.connect(store, Duration.ofSeconds(5), nativeSidecar(settings, client)))
         .orElse(null);
     if (checkpoints == null) {
       LOG.warn("TETHER_ETCD_ENDPOINTS is empty: running without a checkpoint store (epochs in status only, "
@@ -70,6 +71,18 @@ public final class OperatorMain {
     LOG.info("tether operator started; watching {}", settings.watchNamespaces().isEmpty() ? "all namespaces"
         : settings.watchNamespaces());
     stopped.await();
+  }
+
+  /** Whether to inject the supervisor as a native sidecar, asking the apiserver's version when set to auto. */
+  private static boolean nativeSidecar(OperatorSettings settings, KubernetesClient client) {
+    var version = settings.nativeSidecar() == OperatorSettings.NativeSidecar.AUTO ? client.getKubernetesVersion()
+        : null;
+    boolean on = version == null ? settings.nativeSidecar().resolve("0", "0")
+        : settings.nativeSidecar().resolve(version.getMajor(), version.getMinor());
+    LOG.info("supervisor injected as {}{}", on ? "a native sidecar (init container, restartPolicy Always)"
+        : "an ordinary container, stopped by the operator when the agent finishes",
+        version == null ? "" : " (apiserver " + version.getGitVersion() + ")");
+    return on;
   }
 
   static HttpServer serve(int port, PrometheusMeterRegistry registry, TetherOperator operator) throws IOException {

@@ -19,7 +19,35 @@ public record OperatorSettings(
     boolean leaderElection,
     String leaderElectionNamespace,
     String leaderElectionId,
-    String identity) {
+    String identity,
+    NativeSidecar nativeSidecar,
+    Duration startupTimeout) {
+
+  /** Whether the supervisor runs as a native sidecar: {@code auto} asks the apiserver's version (1.29+). */
+  public enum NativeSidecar {
+    AUTO, TRUE, FALSE;
+
+    static NativeSidecar parse(String value) {
+      return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** Native sidecars are on by default from Kubernetes 1.29. */
+    public boolean resolve(String major, String minor) {
+      return switch (this) {
+        case TRUE -> true;
+        case FALSE -> false;
+        case AUTO -> {
+          try {
+            int ma = Integer.parseInt(major.replaceAll("\\D", ""));
+            int mi = Integer.parseInt(minor.replaceAll("\\D", ""));
+            yield ma > 1 || (ma == 1 && mi >= 29);
+          } catch (NumberFormatException e) {
+            yield false;
+          }
+        }
+      };
+    }
+  }
 
   public static OperatorSettings defaults() {
     return fromEnv(Map.of());
@@ -39,30 +67,38 @@ public record OperatorSettings(
         Boolean.parseBoolean(env.getOrDefault("TETHER_LEADER_ELECTION", "false")),
         env.getOrDefault("TETHER_LEADER_ELECTION_NAMESPACE", "default"),
         env.getOrDefault("TETHER_LEADER_ELECTION_ID", "tether-operator"),
-        env.getOrDefault("POD_NAME", "tether-operator-" + ProcessHandle.current().pid()));
+        env.getOrDefault("POD_NAME", "tether-operator-" + ProcessHandle.current().pid()),
+        NativeSidecar.parse(env.getOrDefault("TETHER_NATIVE_SIDECAR", "auto")),
+        Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")));
   }
 
   public OperatorSettings withDetectionTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
   }
 
   public OperatorSettings withMassFailureThreshold(double threshold) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
   }
 
   public OperatorSettings withLeaderElection(String namespace, String identity) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
-        namespace, leaderElectionId, identity);
+        namespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
+  }
+
+  public OperatorSettings withStartupTimeout(Duration timeout) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout);
   }
 
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
   }
 }

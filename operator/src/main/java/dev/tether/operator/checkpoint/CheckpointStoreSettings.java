@@ -3,6 +3,9 @@ package dev.tether.operator.checkpoint;
 import dev.tether.store.StoreConfig;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,15 +51,32 @@ public record CheckpointStoreSettings(List<String> endpoints, String username, S
     return config;
   }
 
-  /** The store's address for supervisors; credentials come from the namespace's own Secret, if any. */
+  /**
+   * The store's address for supervisors, and the CA that verifies it (as PEM text: session namespaces cannot
+   * mount the Secret the operator reads it from). Credentials come from the namespace's own Secret: required
+   * when the store has authentication on (the operator has a user), so that a missing Secret shows as the
+   * pod's CreateContainerConfigError instead of a supervisor that connects anonymously and is refused.
+   */
   public List<EnvVar> supervisorEnv() {
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVarBuilder().withName("TETHER_ETCD_ENDPOINTS").withValue(String.join(",", endpoints)).build());
+    boolean authenticated = username != null;
     for (String key : List.of("username", "password")) {
       env.add(new EnvVarBuilder().withName("TETHER_ETCD_" + key.toUpperCase())
-          .withNewValueFrom().withNewSecretKeyRef(key, TENANT_SECRET, true).endValueFrom().build());
+          .withNewValueFrom().withNewSecretKeyRef(key, TENANT_SECRET, !authenticated).endValueFrom().build());
+    }
+    if (caFile != null) {
+      env.add(new EnvVarBuilder().withName("TETHER_ETCD_CA_PEM").withValue(readCa()).build());
     }
     return env;
+  }
+
+  private String readCa() {
+    try {
+      return Files.readString(caFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the etcd CA " + caFile, e);
+    }
   }
 
   private static String blank(String s) {

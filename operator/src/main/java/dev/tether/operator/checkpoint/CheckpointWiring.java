@@ -2,6 +2,7 @@ package dev.tether.operator.checkpoint;
 
 import dev.tether.operator.failover.EpochAuthority;
 import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.operator.pod.SupervisorStop;
 import dev.tether.store.ContextStore;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -24,12 +25,17 @@ public final class CheckpointWiring implements AutoCloseable {
     this.decorators = decorators;
   }
 
-  /** With a supervisor sidecar in every pod (a real cluster). */
-  public static CheckpointWiring connect(CheckpointStoreSettings settings, Duration throttle) {
+  /**
+   * With a supervisor sidecar in every pod (a real cluster).
+   *
+   * @param nativeSidecar whether the cluster runs native sidecars (init containers with restartPolicy Always)
+   */
+  public static CheckpointWiring connect(CheckpointStoreSettings settings, Duration throttle, boolean nativeSidecar) {
     ContextStore store = ContextStore.connect(settings.storeConfig());
     SecurityContext securityContext = settings.supervisorSecurityContextJson() == null ? null
         : new KubernetesSerialization().unmarshal(settings.supervisorSecurityContextJson(), SecurityContext.class);
-    var sidecar = new SupervisorSidecar(settings.supervisorImage(), settings.supervisorEnv(), securityContext);
+    var sidecar = new SupervisorSidecar(settings.supervisorImage(), settings.supervisorEnv(), securityContext,
+        nativeSidecar);
     return new CheckpointWiring(store, new CheckpointFollower(store, throttle), List.of(sidecar));
   }
 
@@ -48,6 +54,10 @@ public final class CheckpointWiring implements AutoCloseable {
 
   public EpochAuthority epochs() {
     return new StoreEpochAuthority(store);
+  }
+
+  public SupervisorStop supervisorStop() {
+    return (session, epoch) -> store.requestStop(SessionKeys.of(session), epoch);
   }
 
   public List<SessionPodFactory.PodDecorator> decorators() {

@@ -28,6 +28,7 @@ import dev.tether.operator.metrics.TetherMetrics;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.operator.pod.SupervisorStop;
 import dev.tether.operator.status.Conditions;
 import dev.tether.operator.status.StatusWriter;
 import dev.tether.operator.support.Durations;
@@ -325,10 +326,11 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
           AgentSessionReconciler.this::nodeFailure, AgentSessionReconciler.this::failedNodes, finalCheckpoint,
-          settings.migrationHistoryLimit());
+          settings.migrationHistoryLimit(), settings.startupTimeout());
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
-          AgentSessionReconciler.this::nodeFailure, health::isCordoned);
+          AgentSessionReconciler.this::nodeFailure, health::isCordoned,
+          checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout());
     }
   }
 }

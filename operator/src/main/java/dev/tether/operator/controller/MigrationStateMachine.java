@@ -57,10 +57,12 @@ public final class MigrationStateMachine {
   private final MigrationRateLimiter rateLimiter;
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf;
   private final int historyLimit;
+  private final StartupWatch startup;
 
   public MigrationStateMachine(Fencer fencer, VolumeGate volumes, IncarnationStarter starter, EventRecorder events,
       MigrationRateLimiter rateLimiter, BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf,
-      Function<AgentSession, Set<String>> failedNodes, FinalCheckpoint finalCheckpoint, int historyLimit) {
+      Function<AgentSession, Set<String>> failedNodes, FinalCheckpoint finalCheckpoint, int historyLimit,
+      Duration startupTimeout) {
     this.failedNodes = failedNodes;
     this.finalCheckpoint = finalCheckpoint;
     this.fencer = fencer;
@@ -70,6 +72,7 @@ public final class MigrationStateMachine {
     this.rateLimiter = rateLimiter;
     this.nodeFailureOf = nodeFailureOf;
     this.historyLimit = historyLimit;
+    this.startup = new StartupWatch(startupTimeout, events);
   }
 
   /** Records the loss and starts a migration (step Detected), unless the session used up its migrations. */
@@ -201,7 +204,7 @@ public final class MigrationStateMachine {
             + unschedulable.get());
         r.degraded("Unschedulable", unschedulable.get());
       } else {
-        waiting(r, "Restoring", restoringMessage(m));
+        waiting(r, "Restoring", startup.check(r, p, restoringMessage(m)));
       }
       return;
     }

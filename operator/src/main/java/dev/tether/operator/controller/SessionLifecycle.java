@@ -9,6 +9,7 @@ import dev.tether.operator.pod.IncarnationCause;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.operator.pod.SupervisorStop;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,11 +31,13 @@ public final class SessionLifecycle {
   private final FailureDetector detector;
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
   private final java.util.function.Predicate<String> cordoned;
+  private final SupervisorStop supervisorStop;
+  private final StartupWatch startup;
 
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
-      java.util.function.Predicate<String> cordoned) {
+      java.util.function.Predicate<String> cordoned, SupervisorStop supervisorStop, Duration startupTimeout) {
     this.migrations = migrations;
     this.starter = starter;
     this.pods = pods;
@@ -43,6 +46,8 @@ public final class SessionLifecycle {
     this.detector = detector;
     this.nodeFailure = nodeFailure;
     this.cordoned = cordoned;
+    this.supervisorStop = supervisorStop;
+    this.startup = new StartupWatch(startupTimeout, events);
   }
 
   public void reconcile(Reconciliation r) {
@@ -70,6 +75,9 @@ public final class SessionLifecycle {
     }
     if (status.getPhase() == SessionPhase.Succeeded) {
       r.ready("Completed", "the agent finished");
+      // Until the supervisor has exited (it may have missed the request while the store was away).
+      r.pod(status.getPodName()).filter(PodView::supervisorRunning)
+          .ifPresent(pod -> supervisorStop.request(session, status.getEpoch()));
       return;
     }
     if (status.getMigration() != null) {
@@ -108,6 +116,9 @@ public final class SessionLifecycle {
     }
     Pod pod = current.get();
     if (PodView.hasFinished(pod)) {
+      if (PodView.supervisorRunning(pod)) {
+        supervisorStop.request(session, status.getEpoch());
+      }
       status.setPhase(SessionPhase.Succeeded);
       r.ready("Completed", "the agent finished (pod " + pod.getMetadata().getName() + " succeeded)");
       events.normal(session, "Completed", "the agent finished in incarnation " + status.getEpoch());
@@ -128,7 +139,8 @@ public final class SessionLifecycle {
       status.setPhase(SessionPhase.Pending);
       Optional<String> unschedulable = PodView.unschedulableMessage(pod);
       r.ready("Pending", unschedulable.map(m -> "no node fits: " + m)
-          .orElse("waiting for pod " + pod.getMetadata().getName() + " to become Ready"));
+          .orElseGet(() -> startup.check(r, pod, "waiting for pod " + pod.getMetadata().getName()
+              + " to become Ready")));
       r.progressing("Starting", "incarnation " + status.getEpoch() + " is starting");
       unschedulable.ifPresent(m -> r.degraded("Unschedulable", m));
     }

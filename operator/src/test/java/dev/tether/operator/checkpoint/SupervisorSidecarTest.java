@@ -1,0 +1,140 @@
+package dev.tether.operator.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.api.Tether;
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.AgentSessionSpec;
+import dev.tether.operator.pod.IncarnationCause;
+import dev.tether.operator.pod.SessionPodFactory;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The supervisor as the pod factory injects it: what a real kubelet needs to run, probe and stop it. */
+class SupervisorSidecarTest {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private static AgentSession session() {
+    AgentSession session = new AgentSession();
+    session.getMetadata().setName("s1");
+    session.getMetadata().setNamespace("team-a");
+    session.getMetadata().setUid("uid-1");
+    AgentSessionSpec spec = new AgentSessionSpec();
+    spec.setTemplate(new PodTemplateSpecBuilder().withNewSpec()
+        .addToContainers(new ContainerBuilder().withName("agent").withImage("agent:1").build())
+        .endSpec().build());
+    session.setSpec(spec);
+    return session;
+  }
+
+  private static Pod pod(AgentSession session, boolean nativeSidecar) {
+    var store = CheckpointStoreSettings.of("http://10.0.0.100:2379");
+    var sidecar = new SupervisorSidecar("tether:1", store.supervisorEnv(), null, nativeSidecar);
+    return new SessionPodFactory(SERIALIZATION, List.of(sidecar))
+        .build(session, 4, IncarnationCause.firstStart(), Set.of());
+  }
+
+  private static Map<String, String> env(Container c) {
+    return c.getEnv().stream().filter(e -> e.getValue() != null)
+        .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+  }
+
+  @Test
+  void anOrdinaryContainerThatTheKubeletProbesAndThatHasAWritableTmp() {
+    Pod pod = pod(session(), false);
+    Container supervisor = pod.getSpec().getContainers().get(1);
+    assertThat(supervisor.getName()).isEqualTo(Tether.SUPERVISOR_CONTAINER);
+    assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
+    assertThat(supervisor.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(supervisor.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(SupervisorSidecar.PROBE_PORT);
+    assertThat(supervisor.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(supervisor.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(supervisor.getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath())
+        .contains(SupervisorSidecar.TMP_VOLUME + ":/tmp", Tether.CHECKPOINT_VOLUME + ":/var/lib/tether/checkpoints");
+    assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> {
+      assertThat(v.getName()).isEqualTo(SupervisorSidecar.TMP_VOLUME);
+      assertThat(v.getEmptyDir()).isNotNull();
+    });
+    assertThat(supervisor.getCommand()).contains("-Djava.io.tmpdir=/tmp");
+    assertThat(env(supervisor))
+        .containsEntry("TETHER_SUPERVISOR_PROBE_PORT", "8766")
+        .containsEntry("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false")
+        .containsEntry("TETHER_SHUTDOWN_TIMEOUT_SECONDS", "28")
+        .containsEntry("TETHER_EPOCH", "4");
+  }
+
+  @Test
+  void aFreshBlockVolumeIsWritableForTheNonRootSupervisor() {
+    Pod pod = pod(session(), false);
+    assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(SupervisorSidecar.USER);
+    assertThat(pod.getSpec().getSecurityContext().getFsGroupChangePolicy()).isEqualTo("OnRootMismatch");
+
+    AgentSession own = session();
+    own.getSpec().getTemplate().getSpec().setSecurityContext(new PodSecurityContextBuilder()
+        .withFsGroup(2000L).withRunAsUser(1000L).build());
+    Pod kept = pod(own, false);
+    assertThat(kept.getSpec().getSecurityContext().getFsGroup()).as("the template's own fsGroup is kept")
+        .isEqualTo(2000L);
+    assertThat(kept.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(1000L);
+  }
+
+  @Test
+  void theShutdownTimeoutStaysInsideTheTemplatesGracePeriod() {
+    AgentSession session = session();
+    session.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(90L);
+    assertThat(env(pod(session, false).getSpec().getContainers().get(1)))
+        .containsEntry("TETHER_SHUTDOWN_TIMEOUT_SECONDS", "88");
+    session.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(1L);
+    assertThat(env(pod(session, false).getSpec().getContainers().get(1)))
+        .containsEntry("TETHER_SHUTDOWN_TIMEOUT_SECONDS", "0");
+  }
+
+  @Test
+  void aNativeSidecarIsTheFirstInitContainerWithRestartPolicyAlways() {
+    AgentSession session = session();
+    session.getSpec().getTemplate().getSpec().setInitContainers(List.of(
+        new ContainerBuilder().withName("prepare").withImage("agent:1").build()));
+    Pod pod = pod(session, true);
+    assertThat(pod.getSpec().getContainers()).extracting(Container::getName).containsExactly("agent");
+    assertThat(pod.getSpec().getInitContainers()).extracting(Container::getName)
+        .containsExactly(Tether.SUPERVISOR_CONTAINER, "prepare");
+    Container supervisor = pod.getSpec().getInitContainers().get(0);
+    assertThat(supervisor.getRestartPolicy()).isEqualTo("Always");
+    assertThat(env(supervisor)).containsEntry("TETHER_SUPERVISOR_NATIVE_SIDECAR", "true");
+    assertThat(supervisor.getVolumeMounts()).extracting(m -> m.getName())
+        .contains(Tether.CHECKPOINT_VOLUME, SupervisorSidecar.TMP_VOLUME);
+  }
+
+  @Test
+  void credentialsAreRequiredOnlyWhereTheStoreAuthenticatesAndTheCaTravelsAsPem(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    var open = CheckpointStoreSettings.of("http://etcd:2379").supervisorEnv();
+    assertThat(open).filteredOn(e -> e.getName().equals("TETHER_ETCD_USERNAME"))
+        .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).isTrue());
+    assertThat(open).noneMatch(e -> e.getName().equals("TETHER_ETCD_CA_PEM"));
+
+    java.nio.file.Path ca = dir.resolve("ca.crt");
+    java.nio.file.Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    var secured = CheckpointStoreSettings.fromEnv(Map.of("TETHER_ETCD_ENDPOINTS", "https://etcd:2379",
+        "TETHER_ETCD_USERNAME", "tether-operator", "TETHER_ETCD_PASSWORD", "secret",
+        "TETHER_ETCD_CA_FILE", ca.toString())).orElseThrow().supervisorEnv();
+    assertThat(secured).filteredOn(e -> e.getName().equals("TETHER_ETCD_PASSWORD"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(CheckpointStoreSettings.TENANT_SECRET);
+          assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).isFalse();
+        });
+    assertThat(secured).filteredOn(e -> e.getName().equals("TETHER_ETCD_CA_PEM")).singleElement()
+        .satisfies(e -> assertThat(e.getValue()).startsWith("-----BEGIN CERTIFICATE-----"));
+    assertThat(secured).noneMatch(e -> "secret".equals(e.getValue()));
+  }
+}
