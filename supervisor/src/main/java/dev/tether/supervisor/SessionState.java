@@ -132,12 +132,15 @@ final class SessionState {
     }
   }
 
-  /** A commit was answered; while draining, that is the agent's final checkpoint. */
-  synchronized void commitAnswered() {
-    if (draining) {
-      answeredWhileDraining = true;
-      notifyAll();
-    }
+  /** Whether SIGTERM came: a commit that starts now is the agent's final checkpoint. */
+  synchronized boolean draining() {
+    return draining;
+  }
+
+  /** The final checkpoint (a commit that started after SIGTERM) was answered. */
+  synchronized void finalCommitAnswered() {
+    answeredWhileDraining = true;
+    notifyAll();
   }
 
   /**

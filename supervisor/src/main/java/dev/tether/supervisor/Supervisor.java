@@ -65,7 +65,8 @@ public final class Supervisor implements AutoCloseable {
       this.probes = config.lifecycle().probePort() < 0 ? null
           : HttpServer.create(new InetSocketAddress(config.lifecycle().probePort()), 0);
       if (probes != null) {
-        // The kubelet probes from the node, so this listens on every address; it answers nothing but health.
+        // The kubelet probes from the node and scrapers from elsewhere, so this listens on every address; it
+        // answers health and metrics only.
         api.registerProbes(probes);
         probes.setExecutor(httpThreads);
         probes.start();

@@ -46,12 +46,12 @@ final class SupervisorApi {
     server.createContext("/", exchange -> handle(exchange, this::route));
   }
 
-  /** Health only, for the kubelet's probes: no checkpoint data and no session details. */
+  /** Health and metrics, for the kubelet's probes and for scrapers: no checkpoint data, no session details. */
   void registerProbes(HttpServer server) {
     server.createContext("/", exchange -> handle(exchange, e -> {
       switch (e.getRequestURI().getPath()) {
-        case "/healthz", "/readyz" -> route(e);
-        default -> Http.error(e, 404, "not-found", "the probe port serves /healthz and /readyz only");
+        case "/healthz", "/readyz", "/metrics" -> route(e);
+        default -> Http.error(e, 404, "not-found", "this port serves /healthz, /readyz and /metrics only");
       }
     }));
   }
@@ -120,6 +120,7 @@ final class SupervisorApi {
 
   // POST /v1/checkpoints
   private void postCheckpoint(HttpExchange exchange) throws IOException {
+    boolean afterSigterm = state.draining();
     if (state.fenced()) {
       fenced(exchange, state.currentEpoch());
       return;
@@ -158,7 +159,9 @@ final class SupervisorApi {
       Http.json(exchange, 201, Http.object().put("sequence", m.sequence()).put("epoch", m.epoch())
           .put("digest", m.digest()).put("size", m.size()));
       exchange.close();
-      state.commitAnswered();
+      if (afterSigterm) {
+        state.finalCommitAnswered();
+      }
       writer.applyRetention();
     } else if (outcome instanceof CheckpointWriter.Outcome.Fenced fenced) {
       fenced(exchange, fenced.currentEpoch());

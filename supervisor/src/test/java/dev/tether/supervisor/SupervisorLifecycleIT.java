@@ -67,7 +67,7 @@ class SupervisorLifecycleIT {
   }
 
   @Test
-  void theProbePortAnswersHealthOnlyOnEveryAddress() throws IOException {
+  void theProbePortAnswersHealthAndMetricsOnlyOnEveryAddress() throws IOException {
     Supervisor supervisor = sidecar(1);
     String address = nonLoopbackAddress();
     AgentClient kubelet = new AgentClient("http://" + address + ":" + supervisor.probePort());
@@ -80,7 +80,8 @@ class SupervisorLifecycleIT {
     assertThat(kubelet.status("/healthz")).isEqualTo(200);
     assertThat(kubelet.status("/v1/checkpoints/latest")).as("no checkpoint data off loopback").isEqualTo(404);
     assertThat(kubelet.status("/v1/session")).isEqualTo(404);
-    assertThat(kubelet.status("/metrics")).isEqualTo(404);
+    assertThat(AgentClient.sample(kubelet.metrics(), "tether_supervisor_commits_total{result=\"committed\"}"))
+        .isZero();
 
     operator.advanceEpoch(session, 2);
     await().atMost(Duration.ofSeconds(10)).until(() -> kubelet.status("/readyz") == 503);

@@ -24,9 +24,9 @@ import java.util.List;
 /**
  * Injects the session supervisor into every session pod: the operator's own image with the supervisor's
  * entry point. Its checkpoint API listens on localhost only, where the agent reaches it at
- * http://127.0.0.1:8765; the kubelet probes it on {@value #PROBE_PORT}, so the pod is Ready only once the
- * supervisor has checked what to restore (and while it is not fenced). It gets the same TETHER_* identity and
- * checkpoint mount as the agent (added by the pod factory).
+ * http://127.0.0.1:8765; the kubelet probes it, and scrapers read its metrics, on {@value #PROBE_PORT}. The pod is
+ * Ready only once the supervisor has checked what to restore (and while it is not fenced). It gets the same
+ * TETHER_* identity and checkpoint mount as the agent (added by the pod factory).
  *
  * <p>Where the cluster runs native sidecars (Kubernetes 1.29+), the supervisor is an init container with
  * {@code restartPolicy: Always}: the kubelet starts it first, stops it only after the agent has exited, and
@@ -67,7 +67,7 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
             "dev.tether.supervisor.SupervisorMain")
         .withEnv(env(session, spec))
         .withSecurityContext(securityContext)
-        .addNewPort().withName("tether-probe").withContainerPort(PROBE_PORT).withProtocol("TCP").endPort()
+        .addNewPort().withName("tether-metrics").withContainerPort(PROBE_PORT).withProtocol("TCP").endPort()
         .withReadinessProbe(probe("/readyz", 1, 2, 1))
         .withLivenessProbe(probe("/healthz", 3, 10, 6))
         .addToVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
