@@ -46,6 +46,16 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Removes a work directory of an interrupted run; a killed mmdebstrap may have left /proc, /sys and /dev
+# mounted in its root file system, which must never be deleted through.
+remove_work_dir() {
+  local dir="$1" target
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r target; do
+    as_root umount -l "$target"
+  done
+  as_root rm -rf --one-file-system "$dir"
+}
+
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 size() { du -h --apparent-size "$1" | cut -f1; }
@@ -168,7 +178,7 @@ build_base() {
   layer_tar "$dir/rootfs" "$dir/layer.tar.gz" --keep-owners
   pack_image "$out" "$BASE_REF" "$(jq -cn --arg path "$PATH_ENV" --arg user "$NONROOT" \
     '{Env: [$path, "LANG=C.UTF-8"], User: $user, WorkingDir: "/home/nonroot"}')" "$dir/layer.tar.gz"
-  as_root rm -rf "$dir"
+  remove_work_dir "$dir"
   built base "$inputs"
 }
 
@@ -235,9 +245,15 @@ main() {
   local started step etcd_version
   started=$(now)
   install_packages mmdebstrap jq gcc libc6-dev binutils etcd-server maven
+  command -v javac >/dev/null || install_packages openjdk-17-jdk-headless
   mkdir -p "$OUT"
-  rm -rf "$OUT"/.pack.* "$OUT"/.pause.* "$OUT"/.etcd.*
-  as_root rm -rf "$OUT"/.base.*
+  # One build at a time per cache (two checkouts may share it).
+  exec 9>"$OUT/.lock"
+  flock 9
+  local dir
+  for dir in "$OUT"/.pack.* "$OUT"/.pause.* "$OUT"/.etcd.* "$OUT"/.base.*; do
+    [ -e "$dir" ] && remove_work_dir "$dir"
+  done
   CACHED=; step=$(now); build_pause
   log "$PAUSE_REF: $(since "$step")$CACHED, $(size "$OUT/pause.tar")"
   CACHED=; step=$(now); build_base
