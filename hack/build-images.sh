@@ -19,7 +19,6 @@
 # Needs root for mmdebstrap (or sudo); installs the Debian packages it needs. Prints the images directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPO="$PWD"
 . hack/lib/apt-sources.sh
 
 CACHE="${TETHER_CACHE:-$HOME/.cache/tether}"
@@ -167,6 +166,7 @@ build_base() {
   p12="$p12 && mv $cacerts.p12 $cacerts"
   # essential: no apt (nodes never install anything in a container); merged-usr as Debian 12 installs it,
   # without the usrmerge package and the perl it pulls in.
+  # shellcheck disable=SC2016 # $1 of a hook is the root file system, expanded by mmdebstrap's shell
   as_root env SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" mmdebstrap --quiet --mode=root --variant=essential \
     --include="$BASE_PACKAGES" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     "${excludes[@]}" --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -223,6 +223,7 @@ build_etcd() {
   out="$OUT/etcd-$version.tar"
   # Debian's etcd links libc dynamically: its libraries go with it (none if it is static).
   libs=$(ldd "$etcd" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+  # shellcheck disable=SC2086 # one path per word
   inputs=$( { declare -f build_etcd layer_tar pack_image; sha256sum "$etcd" $libs; echo "$ETCD_REPOSITORY $NONROOT $SOURCE_DATE_EPOCH"; } | hash_of)
   if up_to_date etcd "$inputs" "$out"; then return; fi
   dir=$(mktemp -d "$OUT/.etcd.XXXXXX")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by hack/*.sh: the Debian archive this machine already uses (its own mirror, whatever it is), read
 # from both apt source formats, one-line sources.list / *.list and deb822 *.sources.
 
