@@ -9,6 +9,7 @@
 # repository. Where binaries are already present nothing is built. On a machine with internet access
 # kube-api-test can also download a current apiserver by itself; this script is then optional.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt-sources.sh"
 
 K8S_VERSION=1.20.2
 DEB_SRC_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
@@ -33,41 +34,19 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# deb-src lines for the Debian bookworm archive this machine already uses (its own mirror, whatever it
-# is), read from both apt source formats: one-line sources.list and deb822 *.sources.
-debian_source_lines() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk '$1 == "deb" && $0 ~ / bookworm / { $1 = "deb-src"; print }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk 'BEGIN { RS = ""; FS = "\n" }
-      { uris = ""; suites = ""; comps = ""; types = ""
-        for (i = 1; i <= NF; i++) {
-          if ($i ~ /^URIs:/) uris = substr($i, 6)
-          else if ($i ~ /^Suites:/) suites = substr($i, 8)
-          else if ($i ~ /^Components:/) comps = substr($i, 12)
-          else if ($i ~ /^Types:/) types = substr($i, 7)
-        }
-        if (types !~ /deb/ || (" " suites " ") !~ / bookworm /) next
-        n = split(uris, u, " ")
-        for (j = 1; j <= n; j++) if (u[j] != "") print "deb-src " u[j] " bookworm" (comps == "" ? " main" : comps)
-      }' "$f"
-  done | sort -u
-}
+SRC="$CACHE/build/kubernetes-${K8S_VERSION}"
 
-build_from_debian_source() {
-  install_packages golang-go rsync make golang-github-modern-go-reflect2-dev
+# The unpacked Kubernetes source tree in $SRC (downloaded once from Debian's source package).
+unpack_kubernetes_source() {
+  install_packages golang-github-modern-go-reflect2-dev
   local work="$CACHE/build"
-  local src="$work/kubernetes-${K8S_VERSION}"
+  local src="$SRC"
   mkdir -p "$work"
   if [ ! -d "$src/cmd/kube-apiserver" ]; then
     # A private apt configuration with a deb-src line, so the system's apt setup stays untouched.
     local apt="$work/apt"
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/preferences.d" "$apt/etc/apt.conf.d"
-    debian_source_lines > "$apt/etc/sources.list"
+    debian_apt_lines deb-src bookworm > "$apt/etc/sources.list"
     [ -s "$apt/etc/sources.list" ] || { log "no Debian bookworm archive in this machine's apt sources"; exit 1; }
     cat > "$apt/apt.conf" <<CONF
 Dir::State::Lists "$apt/lists";
@@ -93,6 +72,13 @@ CONF
       ! -name '*_test.go' -exec cp {} "$r2/" \;
     mv "$src.tmp" "$src"
   fi
+}
+
+build_from_debian_source() {
+  install_packages golang-go rsync make
+  unpack_kubernetes_source
+  local work="$CACHE/build"
+  local src="$SRC"
   log "building ${WANT[*]} v$K8S_VERSION (a few minutes on a cold Go cache)"
   (
     cd "$src"
@@ -106,6 +92,12 @@ CONF
 }
 
 main() {
+  if [ "${1:-}" = --source-tree ]; then
+    # Only the source tree (hack/build-images.sh builds the pause binary from it): print its path.
+    unpack_kubernetes_source
+    echo "$SRC"
+    return
+  fi
   install_packages etcd-server openssl
   mkdir -p "$BIN_DIR"
   [ -x "$BIN_DIR/etcd" ] || ln -sfn "$(command -v etcd || echo /usr/bin/etcd)" "$BIN_DIR/etcd"

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +116,7 @@ final class HostNetwork implements AutoCloseable {
       HostCommand.attempt("iptables", "-w", "-F", chain);
       HostCommand.attempt("iptables", "-w", "-X", chain);
     }
+    removeKubernetesRules();
     HostCommand.attempt("ip", "route", "del", serviceCidr, "dev", BRIDGE);
     HostCommand.attempt("ip", "route", "del", NETWORK, "dev", BRIDGE);
     for (String line : HostCommand.run("ip", "-o", "link", "show").split("\n")) {
@@ -124,6 +126,43 @@ final class HostNetwork implements AutoCloseable {
         if (name.startsWith("tthr")) {
           HostCommand.attempt("ip", "link", "del", name);
         }
+      }
+    }
+  }
+
+  /**
+   * The KUBE-* chains the kubelets and kube-proxy add to the host's iptables (Service NAT, the kubelet's mark and
+   * firewall chains) outlive them. Left from an earlier run, a Service rule still sends 10.0.0.1 to that run's
+   * apiserver port and satisfies the wait for the new kube-proxy's rules before it has synced. The test bed's
+   * nodes are the only Kubernetes nodes on this machine (its kube-proxy rewrites these chains anyway).
+   */
+  private static void removeKubernetesRules() {
+    for (String table : List.of("filter", "nat", "mangle")) {
+      List<String> chains = new ArrayList<>();
+      StringBuilder restore = new StringBuilder("*" + table + "\n");
+      for (String line : HostCommand.attempt("iptables-save", "-t", table).output().split("\n")) {
+        if (line.startsWith(":KUBE-")) {
+          chains.add(line.substring(1, line.indexOf(' ')));
+        } else if (line.startsWith("-A ") && !line.startsWith("-A KUBE-") && line.contains(" -j KUBE-")) {
+          restore.append("-D ").append(line.substring(3)).append('\n');
+        }
+      }
+      if (chains.isEmpty()) {
+        continue;
+      }
+      chains.forEach(chain -> restore.append("-F ").append(chain).append('\n'));
+      chains.forEach(chain -> restore.append("-X ").append(chain).append('\n'));
+      restore.append("COMMIT\n");
+      try {
+        Path file = Files.createTempFile("tether-testbed-iptables-", ".rules");
+        try {
+          Files.writeString(file, restore);
+          HostCommand.run("iptables-restore", "-w", "--noflush", file.toString());
+        } finally {
+          Files.delete(file);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
   }

@@ -98,6 +98,8 @@ final class NodeRuntime {
         """.formatted(dir, socket(), PAUSE_IMAGE);
   }
 
+  // isDefaultGateway: pods need a default route through the bridge to reach anything off their subnet (Service
+  // IPs, the apiserver); isGateway alone only gives the bridge its address.
   private String cniConfig() {
     return """
         {
@@ -108,6 +110,7 @@ final class NodeRuntime {
               "type": "bridge",
               "bridge": "tthr%1$d",
               "isGateway": true,
+              "isDefaultGateway": true,
               "ipMasq": false,
               "hairpinMode": true,
               "ipam": {

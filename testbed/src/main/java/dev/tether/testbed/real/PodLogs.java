@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
  */
 final class PodLogs {
   static final Path ROOT = Path.of("/var/log/pods");
+  /** The kubelet's links {@code <pod>_<ns>_<container>-<id>.log} to the files under {@link #ROOT}. */
+  private static final Path LINKS = Path.of("/var/log/containers");
 
   private PodLogs() {}
 
@@ -37,6 +39,15 @@ final class PodLogs {
       pods.filter(p -> p.getFileName().toString().startsWith(namespacePrefix)).forEach(PodLogs::delete);
     } catch (IOException ignored) {
       // nothing logged yet
+    }
+    // Their links would dangle until some kubelet's log cleanup.
+    try (var links = Files.list(LINKS)) {
+      links.filter(link -> {
+        String[] parts = link.getFileName().toString().split("_");
+        return parts.length > 2 && parts[1].startsWith(namespacePrefix);
+      }).forEach(link -> link.toFile().delete());
+    } catch (IOException ignored) {
+      // no links
     }
   }
 

@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,10 +39,16 @@ public final class RealCluster implements AutoCloseable {
   /** Namespaces made by {@link #createNamespace} start with this; their pods' logs are removed on close. */
   public static final String NAMESPACE_PREFIX = "tether-e2e-";
   private static final Path ROOT = Path.of(System.getProperty("tether.realNodes.dir", "/var/lib/tether-testbed"));
+  /**
+   * Held while a cluster runs: clusters share {@link #ROOT}, the bridge and the iptables chains, and each start
+   * kills what it finds of another, so clusters of different test runs on one machine take turns.
+   */
+  private static final Path LOCK = ROOT.resolveSibling(ROOT.getFileName() + ".lock");
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
   private static final Logger LOG = LoggerFactory.getLogger(RealCluster.class);
 
   private final List<RealNode> nodes = new ArrayList<>();
+  private FileChannel lock;
   private HostNetwork network;
   private ControlPlane plane;
   private KubeControllers controllers;
@@ -95,11 +103,33 @@ public final class RealCluster implements AutoCloseable {
     });
     RealCluster cluster = new RealCluster();
     try {
+      cluster.lockMachine();
       cluster.startAll(nodeCount);
       return cluster;
     } catch (RuntimeException e) {
       cluster.close();
       throw e;
+    }
+  }
+
+  private void lockMachine() {
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (channel.tryLock() == null) {
+        LOG.info("waiting for another real cluster on this machine to close ({})", LOCK);
+        channel.lock();
+      }
+      lock = channel;
+    } catch (IOException e) {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } catch (IOException ignored) {
+        // nothing held
+      }
+      throw new UncheckedIOException("cannot lock " + LOCK, e);
     }
   }
 
@@ -253,6 +283,9 @@ public final class RealCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    if (lock == null) {
+      return; // never started: what is on this machine belongs to another cluster
+    }
     if (volumes != null) {
       volumes.close();
     }
@@ -269,6 +302,11 @@ public final class RealCluster implements AutoCloseable {
     removeLeftovers();
     if (network != null) {
       network.close();
+    }
+    try {
+      lock.close();
+    } catch (IOException e) {
+      LOG.warn("cannot release {}: {}", LOCK, e.toString());
     }
   }
 }
