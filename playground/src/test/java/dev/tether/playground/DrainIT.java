@@ -22,12 +22,22 @@ class DrainIT {
 
   @Test
   void aCordonedNodeMovesTheSessionWithAFinalCheckpointAndNoStepIsLost() {
+    // Checkpoints every 50 steps: without the final checkpoint the move would lose steps.
+    drain(50);
+  }
+
+  @Test
+  void theAnswerCountsEvenWhenTheAgentCheckpointsAgainBeforeTheOperatorLooks() {
+    // A checkpoint at every step: the one answering the request is soon not the newest any more.
+    drain(1);
+  }
+
+  private void drain(int checkpointEvery) {
     String ns = PlaygroundBed.newNamespace("drain");
     String pool = PlaygroundBed.newPool();
     List.of("a", "b").forEach(n -> PlaygroundBed.addNode(pool, n));
     SessionKey key = SessionKey.of(ns, "mover");
-    // Checkpoints every 50 steps: without the final checkpoint the move would lose steps.
-    bed.client().resource(new StepAgentSession(STEPS, Duration.ofMillis(150), 50, "4s",
+    bed.client().resource(new StepAgentSession(STEPS, Duration.ofMillis(150), checkpointEvery, "4s",
         Map.of(PlaygroundBed.POOL_LABEL, pool)).build(ns, "mover")).create();
     AgentSession first = PlaygroundBed.awaitSession(ns, "mover", TIMEOUT,
         s -> s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getEpoch() == 1);

@@ -33,6 +33,8 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
   private final Duration throttle;
   private final Map<SessionKey, Manifest> latest = new ConcurrentHashMap<>();
   private final Map<SessionKey, RestoreRecord> restores = new ConcurrentHashMap<>();
+  /** The newest checkpoint that answered a checkpoint request: later checkpoints must not hide it. */
+  private final Map<SessionKey, Manifest> answers = new ConcurrentHashMap<>();
   private final Map<SessionKey, Long> lastWake = new ConcurrentHashMap<>();
   private final Set<SessionKey> pending = ConcurrentHashMap.newKeySet();
   private final Set<SessionKey> loaded = ConcurrentHashMap.newKeySet();
@@ -56,6 +58,22 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
       store.latest(key).ifPresent(m -> latest.merge(key, m, (a, b) -> b.sequence() >= a.sequence() ? b : a));
     }
     return Optional.ofNullable(latest.get(key));
+  }
+
+  /**
+   * The checkpoint that answered request {@code requestId}, if any: from the watch, else (a watch cut by an etcd
+   * restart may have missed it) from the manifests the store still keeps.
+   */
+  public Optional<Manifest> answer(SessionKey key, String requestId) {
+    Manifest known = answers.get(key);
+    if (known != null && requestId.equals(known.answersRequest())) {
+      return Optional.of(known);
+    }
+    try {
+      return store.manifests(key).stream().filter(m -> requestId.equals(m.answersRequest())).findFirst();
+    } catch (StoreUnavailableException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -106,6 +124,7 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
   public void forget(SessionKey key) {
     latest.remove(key);
     restores.remove(key);
+    answers.remove(key);
     lastWake.remove(key);
     loaded.remove(key);
   }
@@ -114,7 +133,12 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     if (event instanceof StoreEvent.CheckpointCommitted committed) {
       latest.merge(committed.session(), committed.manifest(),
           (a, b) -> b.sequence() >= a.sequence() ? b : a);
-      wakeThrottled(committed.session());
+      if (committed.manifest().answersRequest() != null) {
+        answers.merge(committed.session(), committed.manifest(), (a, b) -> b.sequence() >= a.sequence() ? b : a);
+        wake(committed.session()); // a planned move waits for this one
+      } else {
+        wakeThrottled(committed.session());
+      }
     } else if (event instanceof StoreEvent.RestoreRecorded restored) {
       restores.merge(restored.session(), restored.record(), (a, b) -> b.epoch() >= a.epoch() ? b : a);
       wake(restored.session());

@@ -42,12 +42,14 @@ public final class FinalCheckpoint {
       m.setCheckpointRequestedAt(r.nowText());
       return Optional.of(timeout);
     }
-    Optional<Manifest> latest = follower.latest(key);
-    if (latest.isPresent() && m.getCheckpointRequestId().equals(latest.get().answersRequest())) {
-      m.setFinalCheckpoint("final checkpoint " + latest.get().sequence() + " committed for the move");
+    // The agent may have saved again since it answered: the answer counts, not only the newest checkpoint.
+    Optional<Manifest> answer = follower.answer(key, m.getCheckpointRequestId());
+    if (answer.isPresent()) {
+      m.setFinalCheckpoint("final checkpoint " + answer.get().sequence() + " committed for the move");
       store.clearCheckpointRequest(key);
       return Optional.empty();
     }
+    Optional<Manifest> latest = follower.latest(key);
     Instant deadline = Times.parse(m.getCheckpointRequestedAt()).plus(timeout);
     if (!now.isBefore(deadline)) {
       m.setFinalCheckpoint("no final checkpoint within " + r.session().getSpec().getFailover().getDrainCheckpointTimeout()

@@ -89,15 +89,14 @@ public final class StepAgent {
     }
     config.log().accept("working on steps " + first + ".." + config.steps() + " (epoch " + config.epoch() + ")");
     listener.resumed(first);
-    boolean unsaved = false;
     for (int step = first; step <= config.steps(); step++) {
       if (stopRequested.await(config.stepDuration().toMillis(), TimeUnit.MILLISECONDS)) {
+        // Saved even when nothing is new: the final checkpoint also tells the supervisor that it may stop.
         config.log().accept("stopping: saving the steps done so far");
-        return unsaved ? save(context).orElse(EXIT_STOPPED) : EXIT_STOPPED;
+        return save(context).orElse(EXIT_STOPPED);
       }
       context = context.with(new Step(step, StepResult.of(config.sessionName(), step), config.epoch()));
       listener.stepDone(step);
-      unsaved = true;
       boolean due = step % config.checkpointEvery() == 0 || step == config.steps();
       if (!due && supervisor.checkpointRequested()) {
         config.log().accept("a checkpoint was requested (the session is about to move): saving at step " + step);
@@ -108,7 +107,6 @@ public final class StepAgent {
         if (fenced.isPresent()) {
           return fenced.get();
         }
-        unsaved = false;
       }
     }
     config.log().accept("all " + config.steps() + " steps done");

@@ -77,7 +77,8 @@ final class SupervisorClient {
       return false;
     }
     JsonNode requested = parse(response.body()).path("checkpointRequested");
-    return !requested.isMissingNode() && !requested.isNull();
+    // Answered already: the move is under way, and saving again at every step would only add writes.
+    return !requested.isMissingNode() && !requested.isNull() && !requested.path("answered").asBoolean();
   }
 
   /** The newest checkpoint that verifies, empty when there is none. */
