@@ -44,8 +44,12 @@ public final class ControlPlane implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
-  /** kube-api-test's Service range, kept for the apiserver started for real nodes. */
-  public static final String SERVICE_CIDR = "10.0.0.0/24";
+  /**
+   * The Service range of the apiserver started for real nodes. Wide, so that a Service given a fixed address
+   * (the quick-start etcd's 10.0.0.100) practically never finds it taken by one allocated at random: Kubernetes
+   * 1.20 has no range reserved for fixed addresses.
+   */
+  public static final String SERVICE_CIDR = "10.0.0.0/16";
   /** The {@code kubernetes} Service's ClusterIP: the first address of {@link #SERVICE_CIDR}. */
   public static final String KUBERNETES_SERVICE_IP = "10.0.0.1";
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * cut one node's pods off (a partition).
  *
  * <p>Addresses: {@code 10.213.0.1} the apiserver, {@code 10.213.0.(10+i)} node {@code i},
- * {@code 10.213.i.0/24} node {@code i}'s pods; Services use the control plane's {@code 10.0.0.0/24}, which is
+ * {@code 10.213.i.0/24} node {@code i}'s pods; Services use the control plane's {@code 10.0.0.0/16}, which is
  * routed into the bridge so that nothing for it ever leaves the machine. Traffic from a pod subnet to any
  * other address is dropped.
  */

@@ -36,7 +36,8 @@ final class Kubelet {
     this.socket = socket;
   }
 
-  void start(String kubeconfigYaml, List<String> labels) {
+  /** Starts the kubelet in the node's mount namespace (that of its containerd, see {@link NodeRuntime}). */
+  void start(String kubeconfigYaml, List<String> labels, Path mountNamespace) {
     try {
       Files.createDirectories(dir.resolve("kubelet"));
       Files.writeString(dir.resolve("kubelet.kubeconfig"), kubeconfigYaml);
@@ -46,6 +47,8 @@ final class Kubelet {
     }
     createCgroupRoot();
     List<String> command = new java.util.ArrayList<>(List.of(
+        // nsenter execs the kubelet: the pid stays the kubelet's, for pause and kill.
+        "nsenter", "--mount=" + mountNamespace, "--",
         Binaries.find("kubelet").orElseThrow(() -> new IllegalStateException(
             "kubelet not found: run hack/install-control-plane.sh")).toString(),
         "--config=" + dir.resolve("kubelet.yaml"),
@@ -207,6 +210,9 @@ final class Kubelet {
           imagefs.available: 1%%
         fileCheckFrequency: 20s
         syncFrequency: 10s
+        # The kubelet renews its Lease every quarter of this (2.5 s instead of 10 s), so that tests can use
+        # detection timeouts of seconds without a healthy node ever looking silent.
+        nodeLeaseDurationSeconds: 10
         """.formatted(address, Ports.free(), Ports.free(), cgroupRoot());
   }
 }

@@ -11,7 +11,10 @@ import java.util.List;
 
 /**
  * One node's containerd (with runc and the CNI bridge plugin), with a root, state, socket and pod subnet
- * of its own, so that several nodes share the machine without seeing each other's containers.
+ * of its own, so that several nodes share the machine without seeing each other's containers. It runs in a
+ * mount namespace of the node's own, which its kubelet joins, where {@code /var/log/pods} and
+ * {@code /var/log/containers} are the node's own directories: both paths are fixed in the kubelet, and a
+ * kubelet deletes the logs of every pod it does not run.
  */
 final class NodeRuntime {
   static final String PAUSE_IMAGE = "tether.local/pause:3.2";
@@ -19,11 +22,22 @@ final class NodeRuntime {
 
   private final Path dir;
   private final int index;
+  private final PodLogs logs;
   private LocalProcess containerd;
 
   NodeRuntime(Path dir, int index) {
     this.dir = dir;
     this.index = index;
+    this.logs = new PodLogs(dir.resolve("pod-logs"));
+  }
+
+  PodLogs logs() {
+    return logs;
+  }
+
+  /** The node's mount namespace, for its kubelet to join; valid while containerd runs. */
+  Path mountNamespace() {
+    return Path.of("/proc", Long.toString(containerd.pid()), "ns", "mnt");
   }
 
   Path socket() {
@@ -31,15 +45,24 @@ final class NodeRuntime {
   }
 
   void start() {
+    Path links = dir.resolve("container-logs");
     try {
       Files.createDirectories(dir.resolve("cni"));
+      Files.createDirectories(links);
+      Files.createDirectories(PodLogs.NODE_PATH);
+      Files.createDirectories(PodLogs.NODE_LINKS_PATH);
+      logs.create();
       Files.writeString(dir.resolve("containerd.toml"), config());
       Files.writeString(dir.resolve("cni/10-tether.conflist"), cniConfig());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    containerd = LocalProcess.start("containerd " + dir, List.of("containerd", "--config",
-        dir.resolve("containerd.toml").toString()), dir.resolve("containerd.log"));
+    // exec keeps the pid: it is containerd's, and its namespace is the node's.
+    String script = "mount --bind '" + logs.root() + "' " + PodLogs.NODE_PATH
+        + " && mount --bind '" + links + "' " + PodLogs.NODE_LINKS_PATH
+        + " && exec containerd --config '" + dir.resolve("containerd.toml") + "'";
+    containerd = LocalProcess.start("containerd " + dir, List.of("unshare", "--mount", "--propagation", "private",
+        "--", "sh", "-c", script), dir.resolve("containerd.log"));
     Poll.until(containerd.describe(), STARTUP_TIMEOUT, containerd::isAlive,
         () -> Files.exists(socket()) && HostCommand.attempt(ctr("version")).exitCode() == 0);
   }

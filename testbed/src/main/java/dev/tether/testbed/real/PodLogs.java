@@ -1,26 +1,48 @@
 package dev.tether.testbed.real;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * Container logs as the kubelet and containerd leave them on the node, in the CRI log format
- * ({@code <time> <stream> <tag> <line>}): {@code /var/log/pods/<ns>_<pod>_<uid>/<container>/<restart>.log}.
+ * One node's container logs as its kubelet and containerd leave them, in the CRI log format
+ * ({@code <time> <stream> <tag> <line>}): {@code <root>/<ns>_<pod>_<uid>/<container>/<restart>.log}. The node sees
+ * its directory as {@code /var/log/pods} (see {@link NodeRuntime}): a kubelet removes the log directories of
+ * every pod it does not run, so nodes sharing one {@code /var/log/pods} would delete each other's logs.
  */
 final class PodLogs {
-  static final Path ROOT = Path.of("/var/log/pods");
-  /** The kubelet's links {@code <pod>_<ns>_<container>-<id>.log} to the files under {@link #ROOT}. */
-  private static final Path LINKS = Path.of("/var/log/containers");
+  /** Where the kubelet and containerd write pod logs; fixed in the kubelet of Kubernetes 1.20. */
+  static final Path NODE_PATH = Path.of("/var/log/pods");
+  /** Where the kubelet links each container's current log; fixed too. */
+  static final Path NODE_LINKS_PATH = Path.of("/var/log/containers");
 
-  private PodLogs() {}
+  private final Path root;
+
+  PodLogs(Path root) {
+    this.root = root;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  void create() {
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Every line the container wrote, over all its restarts, without the CRI prefix; empty if none. */
-  static String read(String namespace, String pod, String container) {
+  String read(String namespace, String pod, String container) {
     String prefix = namespace + "_" + pod + "_";
-    try (var pods = Files.list(ROOT)) {
+    try (var pods = Files.list(root)) {
       return pods.filter(p -> p.getFileName().toString().startsWith(prefix))
           .map(p -> p.resolve(container))
           .filter(Files::isDirectory)
@@ -33,29 +55,28 @@ final class PodLogs {
     }
   }
 
-  /** Removes the log directories of pods in namespaces whose names start with {@code namespacePrefix}. */
-  static void removeNamespaces(String namespacePrefix) {
-    try (var pods = Files.list(ROOT)) {
-      pods.filter(p -> p.getFileName().toString().startsWith(namespacePrefix)).forEach(PodLogs::delete);
-    } catch (IOException ignored) {
-      // nothing logged yet
-    }
-    // Their links would dangle until some kubelet's log cleanup.
-    try (var links = Files.list(LINKS)) {
-      links.filter(link -> {
-        String[] parts = link.getFileName().toString().split("_");
-        return parts.length > 2 && parts[1].startsWith(namespacePrefix);
-      }).forEach(link -> link.toFile().delete());
-    } catch (IOException ignored) {
-      // no links
+  /** Copies every log file into {@code target}, keeping the layout; a file that goes away meanwhile is skipped. */
+  void copyTo(Path target) {
+    try (var files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        try {
+          Path copy = target.resolve(root.relativize(file).toString());
+          Files.createDirectories(copy.getParent());
+          Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException skipped) {
+          // removed while copying
+        }
+      }
+    } catch (IOException | UncheckedIOException ignored) {
+      // nothing logged
     }
   }
 
-  private static java.util.stream.Stream<Path> files(Path dir) {
-    try {
-      return Files.list(dir).filter(f -> f.getFileName().toString().endsWith(".log")).toList().stream();
+  private static Stream<Path> files(Path dir) {
+    try (var list = Files.list(dir)) {
+      return list.filter(f -> f.getFileName().toString().endsWith(".log")).toList().stream();
     } catch (IOException e) {
-      return java.util.stream.Stream.empty();
+      return Stream.empty();
     }
   }
 
@@ -79,14 +100,6 @@ final class PodLogs {
       return text.toString();
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (var files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort
     }
   }
 }

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class RealCluster implements AutoCloseable {
   public static final String INFRA_LABEL = "tether.dev/testbed-infra";
   public static final String INFRA_TAINT = "tether.dev/testbed-infra";
-  /** Namespaces made by {@link #createNamespace} start with this; their pods' logs are removed on close. */
+  /** Namespaces made by {@link #createNamespace} start with this. */
   public static final String NAMESPACE_PREFIX = "tether-e2e-";
   private static final Path ROOT = Path.of(System.getProperty("tether.realNodes.dir", "/var/lib/tether-testbed"));
   /**
@@ -46,6 +46,8 @@ public final class RealCluster implements AutoCloseable {
   private static final Path LOCK = ROOT.resolveSibling(ROOT.getFileName() + ".lock");
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
   private static final Logger LOG = LoggerFactory.getLogger(RealCluster.class);
+  /** System property: a directory where the run's logs are kept when the cluster closes. */
+  private static final String LOG_ARCHIVE = "tether.realNodes.logArchive";
 
   private final List<RealNode> nodes = new ArrayList<>();
   private FileChannel lock;
@@ -54,6 +56,7 @@ public final class RealCluster implements AutoCloseable {
   private KubeControllers controllers;
   private KubeProxy proxy;
   private SharedVolumeProvisioner volumes;
+  private LogKeeper logKeeper;
 
   private RealCluster() {}
 
@@ -143,6 +146,9 @@ public final class RealCluster implements AutoCloseable {
     for (int i = 1; i <= nodeCount; i++) {
       nodes.add(new RealNode("node-" + i, i, ROOT.resolve("node-" + i), network));
     }
+    if (!System.getProperty(LOG_ARCHIVE, "").isBlank()) {
+      logKeeper = new LogKeeper(ROOT.resolve("kept-logs"), nodes);
+    }
     // Runtimes start and import images side by side: the imports dominate start-up.
     Map<String, Path> images = ContainerImages.available();
     CompletableFuture.allOf(nodes.stream().map(node -> CompletableFuture.runAsync(() -> {
@@ -218,7 +224,10 @@ public final class RealCluster implements AutoCloseable {
    * is silent or dead, when {@code kubectl logs} cannot reach it.
    */
   public String containerLog(String namespace, String pod, String container) {
-    return PodLogs.read(namespace, pod, container);
+    // A pod runs on one node; its name carries its epoch, so only that node has its logs.
+    StringBuilder log = new StringBuilder();
+    nodes.forEach(node -> log.append(node.logs().read(namespace, pod, container)));
+    return log.toString();
   }
 
   /** Creates a namespace {@code tether-e2e-<prefix>-<random>}. */
@@ -240,7 +249,6 @@ public final class RealCluster implements AutoCloseable {
     }
     unmountUnder(ROOT);
     deleteStrayNetworkNamespaces();
-    PodLogs.removeNamespaces(NAMESPACE_PREFIX);
     deleteTree(ROOT);
   }
 
@@ -281,6 +289,35 @@ public final class RealCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Keeps what the run logged (every container the nodes ran, deleted pods included, and each node's kubelet
+   * and containerd) under {@code -Dtether.realNodes.logArchive}, if set: the only record of what happened on a
+   * node once the cluster is gone.
+   */
+  private void archiveLogs() {
+    if (logKeeper == null) {
+      return;
+    }
+    logKeeper.close();
+    Path target = Path.of(System.getProperty(LOG_ARCHIVE));
+    logKeeper.copyTo(target);
+    for (RealNode node : nodes) {
+      for (String log : List.of("kubelet.log", "containerd.log")) {
+        Path file = node.dir().resolve(log);
+        if (Files.isRegularFile(file)) {
+          try {
+            Files.createDirectories(target.resolve(node.name()));
+            Files.copy(file, target.resolve(node.name()).resolve(log),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          } catch (IOException e) {
+            LOG.warn("cannot keep {}: {}", file, e.toString());
+          }
+        }
+      }
+    }
+    LOG.info("logs of the real nodes kept in {}", target);
+  }
+
   @Override
   public void close() {
     if (lock == null) {
@@ -299,6 +336,7 @@ public final class RealCluster implements AutoCloseable {
     if (plane != null) {
       plane.close();
     }
+    archiveLogs();
     removeLeftovers();
     if (network != null) {
       network.close();

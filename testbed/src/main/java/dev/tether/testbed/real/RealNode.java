@@ -54,7 +54,7 @@ public final class RealNode {
   void startKubelet(String kubeconfigYaml, List<String> labels) {
     this.kubeconfigYaml = kubeconfigYaml;
     this.labels = List.copyOf(labels);
-    kubelet.start(kubeconfigYaml, labels);
+    kubelet.start(kubeconfigYaml, labels, runtime.mountNamespace());
   }
 
   /** Boots the node again after a {@link #crash()}: runtime and kubelet start with the state they had on disk. */
@@ -63,7 +63,7 @@ public final class RealNode {
       throw new IllegalStateException(name + " is running");
     }
     runtime.start();
-    kubelet.start(kubeconfigYaml, labels);
+    kubelet.start(kubeconfigYaml, labels, runtime.mountNamespace());
   }
 
   public boolean isKubeletRunning() {
@@ -107,6 +107,11 @@ public final class RealNode {
 
   Path dir() {
     return dir;
+  }
+
+  /** The node's container logs, readable while its kubelet is silent or dead. */
+  PodLogs logs() {
+    return runtime.logs();
   }
 
   @Override

@@ -96,7 +96,7 @@ class RealClusterIT {
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> lastLine(cluster.containerLog(namespace, "pinger", "main"))
           .equals("down"));
-      // Silent: the kubelet renews its Lease every 10 s; it stays as it was for two rounds.
+      // Silent: the kubelet renews its Lease every 2.5 s; it stays as it was for eight rounds.
       var silentSince = nodeLease().getSpec().getRenewTime();
       await().during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(25))
           .until(() -> nodeLease().getSpec().getRenewTime().equals(silentSince));
