@@ -1,0 +1,55 @@
+package dev.tether.e2e;
+
+import dev.tether.install.ChartOnRealCluster;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code helm install} of the chart on real nodes: the operator image runs as two real pods under the chart's
+ * ServiceAccount, RBAC and restricted security context, reaches the apiserver in-cluster, and one replica
+ * holds the leader Lease; the quick-start etcd runs from the project's etcd image on a real volume.
+ */
+class ChartOnRealNodesIT {
+  private static TetherOnRealNodes tether;
+
+  @BeforeAll
+  static void install() {
+    TetherOnRealNodes.assumeAvailable(ChartOnRealNodesIT.class);
+    tether = TetherOnRealNodes.get();
+  }
+
+  @Test
+  void theOperatorRunsAsTwoRestrictedReplicasAndOneLeads() {
+    List<Pod> operators = tether.client().pods().inNamespace(tether.namespace)
+        .withLabel("app.kubernetes.io/component", "operator").list().getItems();
+    assertThat(operators).hasSize(2).allSatisfy(pod -> {
+      assertThat(ChartOnRealCluster.isReady(pod)).isTrue();
+      assertThat(pod.getSpec().getNodeName()).isEqualTo(tether.cluster.infraNode().name());
+      assertThat(pod.getSpec().getServiceAccountName()).contains("tether");
+      var container = pod.getSpec().getContainers().get(0);
+      assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    });
+    Lease lease = tether.client().leases().inNamespace(tether.namespace).withName("tether-operator").get();
+    assertThat(lease).isNotNull();
+    assertThat(operators).extracting(p -> p.getMetadata().getName()).contains(lease.getSpec().getHolderIdentity());
+  }
+
+  @Test
+  void theQuickstartEtcdRunsFromTheProjectsImageOnARealVolume() {
+    List<Pod> etcd = tether.client().pods().inNamespace(tether.namespace)
+        .withLabel("app.kubernetes.io/component", "etcd").list().getItems();
+    assertThat(etcd).singleElement().satisfies(pod -> {
+      assertThat(ChartOnRealCluster.isReady(pod)).isTrue();
+      assertThat(pod.getSpec().getContainers().get(0).getImage()).startsWith("tether.local/etcd:");
+    });
+    assertThat(tether.client().services().inNamespace(tether.namespace).list().getItems())
+        .anySatisfy(s -> assertThat(s.getSpec().getClusterIP()).isEqualTo(ChartOnRealCluster.ETCD_SERVICE_IP));
+  }
+}
