@@ -57,11 +57,10 @@ final class TetherOnRealNodes {
   static synchronized TetherOnRealNodes get() {
     if (instance == null) {
       RealCluster cluster = RealCluster.start(NODES);
-      Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "real-cluster-stop"));
       try {
         instance = new TetherOnRealNodes(ChartOnRealCluster.install(cluster));
       } catch (RuntimeException | Error e) {
-        cluster.close();
+        cluster.close(); // else the shutdown hook does
         throw e;
       }
     }

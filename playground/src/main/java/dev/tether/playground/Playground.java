@@ -3,10 +3,6 @@ package dev.tether.playground;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.AgentSessionStatus;
 import dev.tether.api.v1alpha1.SessionPhase;
-import dev.tether.store.SessionKey;
-import dev.tether.testbed.ControlPlane;
-import dev.tether.testbed.Namespaces;
-import dev.tether.testbed.sim.SimulatedNode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +24,18 @@ import picocli.CommandLine.Option;
  * supervisor and the example agent, the operator, and a node failure to watch the sessions survive.
  */
 @Command(name = "playground", mixinStandardHelpOptions = true,
-    description = "Runs Tether locally with simulated nodes, injects a node failure and shows how the sessions "
+    description = "Runs Tether locally on real or simulated nodes, injects a node failure and shows how the sessions "
         + "move and restore their checkpoints.")
 public final class Playground implements Callable<Integer> {
-  enum Failure { crash, partition, delete_node, drain }
+  @Option(names = "--nodes", defaultValue = "real", paramLabel = "real|simulated|N",
+      description = "real: kubelets with containerd and runc running the project's images, Tether installed by its"
+          + " chart (needs root; falls back to simulated where real nodes cannot run); simulated; or a number of"
+          + " simulated nodes (default: ${DEFAULT-VALUE}).")
+  String nodes;
 
-  @Option(names = "--nodes", defaultValue = "3", description = "Simulated nodes (default: ${DEFAULT-VALUE}).")
-  int nodes;
+  @Option(names = "--node-count", defaultValue = "3",
+      description = "Nodes (real: the first runs the operator and etcd; default: ${DEFAULT-VALUE}).")
+  int nodeCount;
 
   @Option(names = "--sessions", defaultValue = "3", description = "AgentSessions (default: ${DEFAULT-VALUE}).")
   int sessions;
@@ -46,7 +47,7 @@ public final class Playground implements Callable<Integer> {
   @Option(names = "--failure", defaultValue = "crash", converter = FailureConverter.class,
       description = "crash, partition, delete-node or drain (cordon: the operator moves the session with a final checkpoint), on the node of the first "
           + "session (default: ${DEFAULT-VALUE}).")
-  Failure failure;
+  Stage.Failure failure;
 
   @Option(names = "--failure-after", defaultValue = "10",
       description = "Seconds after all sessions run (default: ${DEFAULT-VALUE}).")
@@ -55,7 +56,7 @@ public final class Playground implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep everything running after the summary, until Ctrl-C.")
   boolean keep;
 
-  private static final Duration STEP = Duration.ofMillis(500);
+  private static final int STEP_MILLIS = 500;
   private static final int CHECKPOINT_EVERY = 4;
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
@@ -77,33 +78,45 @@ public final class Playground implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    timeline.note("starting the control plane (kube-apiserver + etcd), a checkpoint etcd, " + nodes
-        + " simulated nodes and the operator");
-    try (ControlPlane controlPlane = ControlPlane.start()) {
-      controlPlane.installCrd();
-      try (SessionCluster cluster = SessionCluster.start(controlPlane,
-          new SessionCluster.Options(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(500)))) {
-        return run(controlPlane, cluster);
-      }
+    try (Stage stage = startStage()) {
+      return run(stage);
     }
   }
 
-  private int run(ControlPlane controlPlane, SessionCluster cluster) throws Exception {
-    for (int i = 1; i <= nodes; i++) {
-      cluster.addNode("node-" + i, Map.of());
+  private Stage startStage() {
+    boolean real = nodes.equalsIgnoreCase("real");
+    if (nodes.chars().allMatch(Character::isDigit)) {
+      nodeCount = Integer.parseInt(nodes);
+    } else if (!real && !nodes.equalsIgnoreCase("simulated")) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--nodes: real, simulated or a number");
     }
-    String ns = Namespaces.create(cluster.client(), "playground");
-    timeline.note("export KUBECONFIG=" + controlPlane.kubeconfigFile() + "   # kubectl get ags -n " + ns + " -w");
-    follow(cluster);
+    if (real) {
+      Optional<String> unavailable = RealStage.unavailableReason();
+      if (unavailable.isEmpty()) {
+        timeline.note("starting " + nodeCount + " real nodes, the control plane and Tether (helm install)");
+        Stage stage = RealStage.start(nodeCount);
+        timeline.note("up: " + stage.describe());
+        return stage;
+      }
+      timeline.note("real nodes cannot run here (" + unavailable.get() + "): using simulated nodes");
+    }
+    Stage stage = SimulatedStage.start(nodeCount);
+    timeline.note("started " + stage.describe());
+    return stage;
+  }
+
+  private int run(Stage stage) throws Exception {
+    String ns = stage.createNamespace();
+    timeline.note("export KUBECONFIG=" + stage.kubeconfigFile() + "   # kubectl get ags -n " + ns + " -w");
+    follow(stage);
     List<String> names = new ArrayList<>();
-    StepAgentSession template = new StepAgentSession(steps, STEP, CHECKPOINT_EVERY, "5s", Map.of());
-    try (SessionWatcher watcher = new SessionWatcher(cluster.client(), ns, timeline, this::statusChanged)) {
+    try (SessionWatcher watcher = new SessionWatcher(stage.client(), ns, timeline, this::statusChanged)) {
       for (int i = 1; i <= sessions; i++) {
         String name = "agent-" + i;
         names.add(name);
-        cluster.client().resource(template.build(ns, name)).create();
+        stage.client().resource(stage.session(ns, name, steps, STEP_MILLIS, CHECKPOINT_EVERY)).create();
       }
-      timeline.note("created " + sessions + " AgentSessions: " + steps + " steps of " + STEP.toMillis()
+      timeline.note("created " + sessions + " AgentSessions: " + steps + " steps of " + STEP_MILLIS
           + " ms each, a checkpoint every " + CHECKPOINT_EVERY + " steps");
       if (!waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Running), TIMEOUT)) {
         timeline.note("sessions did not start; see the log");
@@ -111,17 +124,17 @@ public final class Playground implements Callable<Integer> {
       }
       if (!waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Succeeded),
           Duration.ofSeconds(failureAfter))) {
-        inject(cluster, ns, names.get(0));
+        inject(stage, names.get(0));
       }
       boolean finished = waitUntil(() -> names.stream().allMatch(n -> phase(n) == SessionPhase.Succeeded), TIMEOUT);
       if (!finished) {
         timeline.note("not every session finished within " + TIMEOUT.toMinutes() + " minutes");
       }
-      boolean verified = summary(cluster, ns, names) && finished;
+      boolean verified = summary(stage, ns, names) && finished;
       if (keep) {
         out.println();
         out.println("Still running. In another terminal:");
-        out.println("  export KUBECONFIG=" + controlPlane.kubeconfigFile());
+        out.println("  export KUBECONFIG=" + stage.kubeconfigFile());
         out.println("  kubectl get ags -n " + ns + " -w");
         out.println("Stop with Ctrl-C.");
         new CountDownLatch(1).await();
@@ -130,8 +143,8 @@ public final class Playground implements Callable<Integer> {
     }
   }
 
-  private void follow(SessionCluster cluster) {
-    cluster.journal().follow(e -> {
+  private void follow(Stage stage) {
+    stage.follow(e -> {
       switch (e.kind()) {
         case RESTORED -> timeline.line(e.session(), "epoch " + e.epoch() + " restored checkpoint " + e.sequence()
             + " (step " + e.step() + ")");
@@ -147,26 +160,18 @@ public final class Playground implements Callable<Integer> {
     });
   }
 
-  private void inject(SessionCluster cluster, String ns, String first) {
+  private void inject(Stage stage, String first) {
     AgentSessionStatus status = statuses.get(first);
-    SimulatedNode node = cluster.nodes().node(status.getNodeName());
+    String node = status.getNodeName();
     double now = timeline.seconds();
     statuses.forEach((name, s) -> {
-      if (node.name().equals(s.getNodeName()) && s.getPhase() == SessionPhase.Running) {
+      if (node.equals(s.getNodeName()) && s.getPhase() == SessionPhase.Running) {
         failedAt.put(name, now);
         epochAtFailure.put(name, s.getEpoch());
       }
     });
-    timeline.note(">>> " + failure.name().replace('_', '-') + " " + node.name() + " (hosting " + failedAt.keySet() + ")");
-    switch (failure) {
-      case crash -> node.crash();
-      case partition -> node.partition();
-      case delete_node -> {
-        node.crash(); // the machine is gone, and so is its Node object
-        node.deleteNodeObject();
-      }
-      case drain -> node.cordon(); // like kubectl drain; the session's PodDisruptionBudget refuses evictions
-    }
+    timeline.note(">>> " + failure.name().replace('_', '-') + " " + node + " (hosting " + failedAt.keySet() + ")");
+    stage.inject(failure, node);
   }
 
   private void statusChanged(String name, AgentSessionStatus status) {
@@ -177,26 +182,25 @@ public final class Playground implements Callable<Integer> {
     }
   }
 
-  private boolean summary(SessionCluster cluster, String ns, List<String> names) {
+  private boolean summary(Stage stage, String ns, List<String> names) {
     out.println();
     out.printf("%-10s %-9s %-7s %-9s %-20s %-9s %s%n", "SESSION", "PHASE", "EPOCH", "RECOVERY", "RESTORED",
         "REPEATED", "RESULT");
     boolean allGood = true;
     for (String name : names) {
-      AgentSession session = cluster.client().resources(AgentSession.class).inNamespace(ns).withName(name).get();
+      AgentSession session = stage.client().resources(AgentSession.class).inNamespace(ns).withName(name).get();
       AgentSessionStatus st = session.getStatus();
       Double failed = failedAt.get(name);
       Double recovered = recoveredAt.get(name);
       String recovery = failed == null ? "-" : recovered == null ? "never" : String.format("%.1fs", recovered - failed);
       String restored = st.getRestoredFrom() == null || st.getRestoredFrom().getSequence() == null || st.getEpoch() == 1
           ? "-" : "checkpoint " + st.getRestoredFrom().getSequence() + (st.getRestoredFrom().isFallback() ? " (fallback)" : "");
-      int repeated = cluster.journal().repeatedSteps(ns, name);
-      Optional<String> problem = ContextCheck.problem(cluster.store(), SessionKey.of(ns, name),
-          cluster.nodes().volumeDir(ns, name + "-checkpoints"), steps);
+      String repeated = stage.repeatedSteps(ns, name).map(n -> n + " steps").orElse("-");
+      Optional<String> problem = stage.problem(ns, name, steps);
       boolean good = st.getPhase() == SessionPhase.Succeeded && problem.isEmpty();
       allGood &= good;
       out.printf("%-10s %-9s %-7d %-9s %-20s %-9s %s%n", name, st.getPhase(), st.getEpoch(), recovery, restored,
-          repeated + " steps", problem.map(p -> "WRONG: " + p).orElse("all " + steps + " steps exactly once"));
+          repeated, problem.map(p -> "WRONG: " + p).orElse("all " + steps + " steps exactly once"));
     }
     out.println();
     out.println(allGood ? "Every session finished with every step exactly once."
@@ -223,10 +227,10 @@ public final class Playground implements Callable<Integer> {
   }
 
   /** Accepts delete-node as well as delete_node. */
-  static final class FailureConverter implements CommandLine.ITypeConverter<Failure> {
+  static final class FailureConverter implements CommandLine.ITypeConverter<Stage.Failure> {
     @Override
-    public Failure convert(String value) {
-      return Failure.valueOf(value.trim().toLowerCase().replace('-', '_'));
+    public Stage.Failure convert(String value) {
+      return Stage.Failure.valueOf(value.trim().toLowerCase().replace('-', '_'));
     }
   }
 }

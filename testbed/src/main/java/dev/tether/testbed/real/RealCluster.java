@@ -51,6 +51,7 @@ public final class RealCluster implements AutoCloseable {
 
   private final List<RealNode> nodes = new ArrayList<>();
   private FileChannel lock;
+  private boolean closed;
   private HostNetwork network;
   private ControlPlane plane;
   private KubeControllers controllers;
@@ -105,11 +106,14 @@ public final class RealCluster implements AutoCloseable {
       throw new IllegalStateException(reason);
     });
     RealCluster cluster = new RealCluster();
+    // Kubelets, runtimes and their containers outlive this JVM unless stopped: stop them on any exit too.
+    Thread stopOnExit = new Thread(cluster::close, "real-cluster-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
     try {
       cluster.lockMachine();
       cluster.startAll(nodeCount);
       return cluster;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       cluster.close();
       throw e;
     }
@@ -318,11 +322,13 @@ public final class RealCluster implements AutoCloseable {
     LOG.info("logs of the real nodes kept in {}", target);
   }
 
+  /** Stops everything; idempotent (also run by a shutdown hook). */
   @Override
-  public void close() {
-    if (lock == null) {
-      return; // never started: what is on this machine belongs to another cluster
+  public synchronized void close() {
+    if (lock == null || closed) {
+      return; // never started (what is on this machine belongs to another cluster), or stopped already
     }
+    closed = true;
     if (volumes != null) {
       volumes.close();
     }
