@@ -17,9 +17,9 @@ import picocli.CommandLine.Parameters;
  * recovery plot to the output directory.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Tether benchmarks: recovery, peer, writes, footprint, commit, or all.")
+    description = "Tether benchmarks: recovery, peer, writes, footprint, commit, real (recovery on real nodes), or all.")
 public final class BenchmarkSuite implements Callable<Integer> {
-  static final List<String> ALL = List.of("commit", "recovery", "writes", "peer", "footprint");
+  static final List<String> ALL = List.of("commit", "recovery", "writes", "peer", "footprint", "real");
 
   @Parameters(arity = "0..*", description = "Benchmarks to run (default: all): ${COMPLETION-CANDIDATES}",
       completionCandidates = Names.class)
@@ -54,6 +54,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
   @Option(names = "--idle", description = "Idle window for the CPU measurement, seconds (default: ${DEFAULT-VALUE}).")
   int idleSeconds = 60;
+
+  @Option(names = "--real-trials", description = "Node crashes per context size on real nodes (default: ${DEFAULT-VALUE}).")
+  int realTrials = 3;
 
   @Option(names = "--commit-iterations", description = "Commits per path and size (default: ${DEFAULT-VALUE}).")
   int commitIterations = 200;
@@ -114,6 +117,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
     if (selected.contains("footprint")) {
       new FootprintBenchmark(footprintSizes, Duration.ofSeconds(idleSeconds), detection,
           Duration.ofMinutes(footprintBudgetMinutes)).run(report);
+    }
+    if (selected.contains("real")) {
+      RealNodeRecoveryBenchmark real = new RealNodeRecoveryBenchmark(detection, realTrials);
+      real.run();
+      real.report(report);
     }
     if (recovery != null && selected.contains("recovery")) {
       Path plot = out.resolve("recovery.png");

@@ -15,10 +15,11 @@ import java.util.function.Consumer;
  * @param steps how many steps the work has ({@code AGENT_STEPS})
  * @param stepDuration how long one step works ({@code AGENT_STEP_MILLIS})
  * @param checkpointEvery a checkpoint after every this many steps ({@code AGENT_CHECKPOINT_EVERY})
+ * @param memoryBytes size of the memory the agent carries in its context ({@code AGENT_MEMORY_BYTES}, default 0)
  * @param log where progress lines go
  */
 public record AgentConfig(URI supervisor, String sessionName, long epoch, int steps, Duration stepDuration,
-                          int checkpointEvery, Consumer<String> log) {
+                          int checkpointEvery, int memoryBytes, Consumer<String> log) {
   public static final String DEFAULT_SUPERVISOR_URL = "http://127.0.0.1:8765";
 
   public AgentConfig {
@@ -28,6 +29,9 @@ public record AgentConfig(URI supervisor, String sessionName, long epoch, int st
     Objects.requireNonNull(log, "log");
     if (steps < 1 || checkpointEvery < 1) {
       throw new IllegalArgumentException("steps and checkpointEvery must be >= 1");
+    }
+    if (memoryBytes < 0) {
+      throw new IllegalArgumentException("memoryBytes must be >= 0");
     }
   }
 
@@ -40,14 +44,15 @@ public record AgentConfig(URI supervisor, String sessionName, long epoch, int st
         Integer.parseInt(env.getOrDefault("AGENT_STEPS", "20")),
         Duration.ofMillis(Long.parseLong(env.getOrDefault("AGENT_STEP_MILLIS", "500"))),
         Integer.parseInt(env.getOrDefault("AGENT_CHECKPOINT_EVERY", "3")),
+        Integer.parseInt(env.getOrDefault("AGENT_MEMORY_BYTES", "0")),
         line -> System.err.println("[step-agent " + session + "] " + line));
   }
 
   public AgentConfig withSupervisor(URI url) {
-    return new AgentConfig(url, sessionName, epoch, steps, stepDuration, checkpointEvery, log);
+    return new AgentConfig(url, sessionName, epoch, steps, stepDuration, checkpointEvery, memoryBytes, log);
   }
 
   public AgentConfig withLog(Consumer<String> log) {
-    return new AgentConfig(supervisor, sessionName, epoch, steps, stepDuration, checkpointEvery, log);
+    return new AgentConfig(supervisor, sessionName, epoch, steps, stepDuration, checkpointEvery, memoryBytes, log);
   }
 }

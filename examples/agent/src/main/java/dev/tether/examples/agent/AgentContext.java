@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * The agent's whole state, saved as one checkpoint: the steps done so far, in order, each with the epoch of the
- * incarnation that executed it.
+ * incarnation that executed it, and its memory: text it carries from step to step (a stand-in for a real agent's
+ * conversation and tool state, sized by {@code AGENT_MEMORY_BYTES}; empty by default).
  */
-public record AgentContext(String session, List<Step> steps) {
+public record AgentContext(String session, List<Step> steps, String memory) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One finished step. */
@@ -19,10 +20,25 @@ public record AgentContext(String session, List<Step> steps) {
 
   public AgentContext {
     steps = List.copyOf(steps);
+    memory = memory == null ? "" : memory;
+  }
+
+  public AgentContext(String session, List<Step> steps) {
+    this(session, steps, "");
   }
 
   public static AgentContext empty(String session) {
     return new AgentContext(session, List.of());
+  }
+
+  /** A fresh context whose memory is {@code bytes} of text, the same for the same session every time. */
+  public static AgentContext withMemory(String session, int bytes) {
+    java.util.Random random = new java.util.Random(session.hashCode());
+    byte[] text = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      text[i] = (byte) ('a' + random.nextInt(26));
+    }
+    return new AgentContext(session, List.of(), new String(text, java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   public static AgentContext parse(byte[] json) {
@@ -50,6 +66,6 @@ public record AgentContext(String session, List<Step> steps) {
   public AgentContext with(Step step) {
     List<Step> more = new ArrayList<>(steps);
     more.add(step);
-    return new AgentContext(session, more);
+    return new AgentContext(session, more, memory);
   }
 }

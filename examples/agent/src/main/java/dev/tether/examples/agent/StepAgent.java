@@ -117,12 +117,14 @@ public final class StepAgent {
     Optional<SupervisorClient.Restored> latest = supervisor.latest();
     if (latest.isEmpty()) {
       config.log().accept("no checkpoint: starting from scratch");
-      return AgentContext.empty(config.sessionName());
+      return config.memoryBytes() == 0 ? AgentContext.empty(config.sessionName())
+          : AgentContext.withMemory(config.sessionName(), config.memoryBytes());
     }
     SupervisorClient.Restored restored = latest.get();
     AgentContext context = AgentContext.parse(restored.body());
     config.log().accept("restored checkpoint " + restored.sequence() + " at step " + context.lastStep()
-        + " (fallback: " + restored.fallback() + ", " + restored.reason() + ")");
+        + " (fallback: " + restored.fallback() + ", " + restored.reason() + ", " + restored.body().length
+        + " bytes)");
     listener.restored(restored.sequence(), context.lastStep(), restored.fallback(), restored.reason());
     return context;
   }

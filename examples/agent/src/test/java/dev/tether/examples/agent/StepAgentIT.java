@@ -106,6 +106,29 @@ class StepAgentIT {
   }
 
   @Test
+  void itsMemoryTravelsWithTheCheckpoints() throws Exception {
+    Supervisor first = incarnation(1);
+    AgentListener dies = new AgentListener() {
+      @Override
+      public void checkpointed(long sequence, int step) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    Future<Integer> killed = Executors.newSingleThreadExecutor()
+        .submit(() -> new StepAgent(config(first, 1, 6, 100_000), dies).run());
+    assertThat(catchCause(killed)).isInstanceOf(InterruptedException.class);
+    first.close();
+    assertThat(store.latest(session).orElseThrow().size()).isGreaterThan(100_000);
+
+    store.advanceEpoch(session, 2);
+    assertThat(new StepAgent(config(incarnation(2), 2, 6, 100_000), recorder()).run()).isEqualTo(StepAgent.EXIT_DONE);
+    AgentContext context = finalContext();
+    assertEveryStepOnce(context, 6);
+    assertThat(context.memory()).as("the memory survived the move intact").isEqualTo(
+        AgentContext.withMemory(session.name(), 100_000).memory());
+  }
+
+  @Test
   void aFencedIncarnationStopsAtItsNextCheckpoint() throws Exception {
     Supervisor old = incarnation(1);
     // A newer incarnation takes over after step 3 was saved.
@@ -241,8 +264,12 @@ class StepAgentIT {
   }
 
   private AgentConfig config(Supervisor supervisor, long epoch, int steps) {
+    return config(supervisor, epoch, steps, 0);
+  }
+
+  private AgentConfig config(Supervisor supervisor, long epoch, int steps, int memoryBytes) {
     return new AgentConfig(URI.create("http://127.0.0.1:" + supervisor.port()), session.name(), epoch, steps,
-        Duration.ofMillis(10), 3, line -> {});
+        Duration.ofMillis(10), 3, memoryBytes, line -> {});
   }
 
   private AgentListener recorder() {
