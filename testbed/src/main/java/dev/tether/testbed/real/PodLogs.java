@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -15,7 +19,7 @@ import java.util.stream.Stream;
  * its directory as {@code /var/log/pods} (see {@link NodeRuntime}): a kubelet removes the log directories of
  * every pod it does not run, so nodes sharing one {@code /var/log/pods} would delete each other's logs.
  */
-final class PodLogs {
+public final class PodLogs {
   /** Where the kubelet and containerd write pod logs; fixed in the kubelet of Kubernetes 1.20. */
   static final Path NODE_PATH = Path.of("/var/log/pods");
   /** Where the kubelet links each container's current log; fixed too. */
@@ -53,6 +57,30 @@ final class PodLogs {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /** One line a container wrote, with the time the runtime recorded it. */
+  public record Line(Instant time, String text) {}
+
+  /** Like {@link #read}, with each line's time. */
+  List<Line> lines(String namespace, String pod, String container) {
+    String prefix = namespace + "_" + pod + "_";
+    List<Line> result = new ArrayList<>();
+    try (var pods = Files.list(root)) {
+      for (Path file : pods.filter(p -> p.getFileName().toString().startsWith(prefix))
+          .map(p -> p.resolve(container)).filter(Files::isDirectory).flatMap(PodLogs::files)
+          .sorted(Comparator.comparing(PodLogs::restartNumber)).toList()) {
+        for (String line : Files.readAllLines(file)) {
+          String[] parts = line.split(" ", 4);
+          if (parts.length == 4) {
+            result.add(new Line(Instant.parse(parts[0]), parts[3]));
+          }
+        }
+      }
+    } catch (IOException | DateTimeParseException e) {
+      // nothing logged yet, or a line being written
+    }
+    return result;
   }
 
   /** Copies every log file into {@code target}, keeping the layout; a file that goes away meanwhile is skipped. */

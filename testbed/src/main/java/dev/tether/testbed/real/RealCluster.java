@@ -234,6 +234,13 @@ public final class RealCluster implements AutoCloseable {
     return log.toString();
   }
 
+  /** Like {@link #containerLog}, each line with the time the node's runtime recorded it. */
+  public List<PodLogs.Line> containerLogLines(String namespace, String pod, String container) {
+    List<PodLogs.Line> lines = new ArrayList<>();
+    nodes.forEach(node -> lines.addAll(node.logs().lines(namespace, pod, container)));
+    return lines;
+  }
+
   /** Creates a namespace {@code tether-e2e-<prefix>-<random>}. */
   public String createNamespace(String prefix) {
     return client().namespaces().resource(new NamespaceBuilder().withNewMetadata()
