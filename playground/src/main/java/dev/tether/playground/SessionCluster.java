@@ -7,9 +7,11 @@ import dev.tether.store.ContextStore;
 import dev.tether.store.StoreConfig;
 import dev.tether.testbed.ControlPlane;
 import dev.tether.testbed.EtcdServer;
+import dev.tether.testbed.faults.ApiFaultProxy;
 import dev.tether.testbed.sim.SimulatedCluster;
 import dev.tether.testbed.sim.SimulatedNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,10 +25,22 @@ import java.util.Map;
  * the checkpoint store. Shared by the playground and the chaos tests.
  */
 public final class SessionCluster implements AutoCloseable {
-  /** How quickly things happen: node heartbeats, and the operator's status updates after checkpoints. */
-  public record Options(Duration heartbeatInterval, Duration detectionTimeout, Duration checkpointThrottle) {
+  /**
+   * How quickly things happen (node heartbeats, the operator's status updates after checkpoints), and whether
+   * the operator talks to the apiserver through an {@link ApiFaultProxy} that tests can arm.
+   */
+  public record Options(Duration heartbeatInterval, Duration detectionTimeout, Duration checkpointThrottle,
+      boolean faultProxy) {
+    public Options(Duration heartbeatInterval, Duration detectionTimeout, Duration checkpointThrottle) {
+      this(heartbeatInterval, detectionTimeout, checkpointThrottle, false);
+    }
+
     public static Options fast() {
       return new Options(Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMillis(200));
+    }
+
+    public Options withFaultProxy() {
+      return new Options(heartbeatInterval, detectionTimeout, checkpointThrottle, true);
     }
   }
 
@@ -35,6 +49,7 @@ public final class SessionCluster implements AutoCloseable {
   private final AgentJournal journal = new AgentJournal();
   private final SimulatedCluster cluster;
   private final CheckpointWiring wiring;
+  private final ApiFaultProxy faults;
   private final TetherOperator operator;
 
   private SessionCluster(ControlPlane controlPlane, Options options, Path workDir) {
@@ -45,7 +60,9 @@ public final class SessionCluster implements AutoCloseable {
         SimulatedCluster.Options.defaults().withHeartbeatInterval(options.heartbeatInterval())
             .withRuntime(node -> new AgentPodRuntime(store, journal)));
     this.wiring = CheckpointWiring.withoutSidecar(ContextStore.connect(store), options.checkpointThrottle());
-    this.operator = TetherOperator.builder(controlPlane.newClient())
+    this.faults = options.faultProxy() ? ApiFaultProxy.start(controlPlane.config()) : null;
+    this.operator = TetherOperator.builder(faults == null ? controlPlane.newClient()
+            : new KubernetesClientBuilder().withConfig(faults.clientConfig()).build())
         .settings(OperatorSettings.defaults().withDetectionTimeout(options.detectionTimeout()))
         .checkpoints(wiring)
         .start();
@@ -88,6 +105,14 @@ public final class SessionCluster implements AutoCloseable {
     return journal;
   }
 
+  /** Faults between the operator and the apiserver (none unless a test arms them). */
+  public ApiFaultProxy faults() {
+    if (faults == null) {
+      throw new IllegalStateException("started without Options.withFaultProxy()");
+    }
+    return faults;
+  }
+
   public TetherOperator operator() {
     return operator;
   }
@@ -96,6 +121,9 @@ public final class SessionCluster implements AutoCloseable {
   @Override
   public void close() {
     operator.close();
+    if (faults != null) {
+      faults.close();
+    }
     cluster.close();
     wiring.close();
     etcd.close();

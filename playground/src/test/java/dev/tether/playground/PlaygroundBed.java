@@ -22,7 +22,7 @@ final class PlaygroundBed {
 
   static synchronized SessionCluster get() {
     if (instance == null) {
-      instance = SessionCluster.start(SharedControlPlane.get(), SessionCluster.Options.fast());
+      instance = SessionCluster.start(SharedControlPlane.get(), SessionCluster.Options.fast().withFaultProxy());
       Runtime.getRuntime().addShutdownHook(new Thread(PlaygroundBed::closeWithin10Seconds, "playground-bed-stop"));
     }
     return instance;
