@@ -25,11 +25,17 @@ final class EventDecoder {
     byte[] value = kv.getValue().getBytes();
     return switch (event.getEventType()) {
       case PUT -> put(session, rest, value);
-      case DELETE -> rest.equals(KeyLayout.CHECKPOINT_REQUEST)
-          ? Optional.of(new StoreEvent.CheckpointRequestCleared(session))
-          : Optional.empty();
+      case DELETE -> deleted(session, rest);
       default -> Optional.empty();
     };
+  }
+
+  private static Optional<StoreEvent> deleted(SessionKey session, String rest) {
+    if (rest.equals(KeyLayout.CHECKPOINT_REQUEST)) {
+      return Optional.of(new StoreEvent.CheckpointRequestCleared(session));
+    }
+    // A deleted epoch reads as 0: the operator raises it again for the incarnation it runs.
+    return rest.equals(KeyLayout.EPOCH) ? Optional.of(new StoreEvent.EpochChanged(session, 0)) : Optional.empty();
   }
 
   private static Optional<StoreEvent> put(SessionKey session, String rest, byte[] value) {

@@ -10,7 +10,7 @@ public class Migration {
   @JsonPropertyDescription("Current step of the migration state machine.")
   private MigrationStep step;
 
-  @JsonPropertyDescription("Why the session is migrating: NodeFailed, NodeDeleted, NodeOutOfService, Evicted, PodDeleted, PodLost or Drain.")
+  @JsonPropertyDescription("Why the session is migrating: NodeFailed, NodeDeleted, NodeOutOfService, PodDeleted, Evicted, PodFailed, SpecChanged, Drain or Superseded (the checkpoint store holds a higher epoch than the lost incarnation).")
   private String reason;
 
   @JsonPropertyDescription("The pod of the lost incarnation.")

@@ -35,6 +35,8 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
   private final Map<SessionKey, RestoreRecord> restores = new ConcurrentHashMap<>();
   /** The newest checkpoint that answered a checkpoint request: later checkpoints must not hide it. */
   private final Map<SessionKey, Manifest> answers = new ConcurrentHashMap<>();
+  /** The fencing epoch the store holds: read once per session, then kept current by the watch. */
+  private final Map<SessionKey, Long> epochs = new ConcurrentHashMap<>();
   private final Map<SessionKey, Long> lastWake = new ConcurrentHashMap<>();
   private final Set<SessionKey> pending = ConcurrentHashMap.newKeySet();
   private final Set<SessionKey> loaded = ConcurrentHashMap.newKeySet();
@@ -54,10 +56,30 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
 
   /** The newest checkpoint; read from the store once per session, then kept current by the watch. */
   public Optional<Manifest> latest(SessionKey key) {
-    if (loaded.add(key)) {
-      store.latest(key).ifPresent(m -> latest.merge(key, m, (a, b) -> b.sequence() >= a.sequence() ? b : a));
-    }
+    load(key);
     return Optional.ofNullable(latest.get(key));
+  }
+
+  /** The epoch the store holds (0 for none), as the watch last reported it. */
+  public long epoch(SessionKey key) {
+    load(key);
+    return epochs.getOrDefault(key, 0L);
+  }
+
+  /**
+   * Reads what the watch has not delivered yet; marked loaded only once the read succeeded, so a store that is
+   * down is asked again on the next pass.
+   */
+  private void load(SessionKey key) {
+    if (loaded.contains(key)) {
+      return;
+    }
+    long epoch = store.epoch(key);
+    Optional<Manifest> newest = store.latest(key);
+    // A watch event that arrived meanwhile is newer than what was read.
+    epochs.putIfAbsent(key, epoch);
+    newest.ifPresent(m -> latest.merge(key, m, (a, b) -> b.sequence() >= a.sequence() ? b : a));
+    loaded.add(key);
   }
 
   /**
@@ -126,6 +148,7 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     restores.remove(key);
     answers.remove(key);
     lastWake.remove(key);
+    epochs.remove(key);
     loaded.remove(key);
   }
 
@@ -138,6 +161,11 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
         wake(committed.session()); // a planned move waits for this one
       } else {
         wakeThrottled(committed.session());
+      }
+    } else if (event instanceof StoreEvent.EpochChanged changed) {
+      Long before = epochs.put(changed.session(), changed.epoch());
+      if (before != null && before != changed.epoch()) {
+        wake(changed.session()); // raised by someone else, or lost: the session must look at once
       }
     } else if (event instanceof StoreEvent.RestoreRecorded restored) {
       restores.merge(restored.session(), restored.record(), (a, b) -> b.epoch() >= a.epoch() ? b : a);

@@ -53,7 +53,7 @@ public final class CheckpointWiring implements AutoCloseable {
   }
 
   public EpochAuthority epochs() {
-    return new StoreEpochAuthority(store);
+    return new StoreEpochAuthority(store, follower);
   }
 
   public SupervisorStop supervisorStop() {

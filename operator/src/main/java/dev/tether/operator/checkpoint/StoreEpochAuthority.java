@@ -3,30 +3,29 @@ package dev.tether.operator.checkpoint;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.operator.failover.EpochAuthority;
 import dev.tether.store.ContextStore;
-import dev.tether.store.SessionKey;
 
-/**
- * Raises the epoch in the checkpoint store before a new pod exists, so that from then on the store refuses
- * commits of every older incarnation. The next epoch is above both status and store, so a status that
- * lags behind the store (an operator stopped between the two writes) never reuses an epoch.
- */
+/** Epochs fenced in the checkpoint store (etcd); what it holds is followed by the store's watch. */
 public final class StoreEpochAuthority implements EpochAuthority {
   private final ContextStore store;
+  private final CheckpointFollower follower;
 
-  public StoreEpochAuthority(ContextStore store) {
+  public StoreEpochAuthority(ContextStore store, CheckpointFollower follower) {
     this.store = store;
+    this.follower = follower;
   }
 
   @Override
   public long next(AgentSession session, long current) {
-    SessionKey key = SessionKeys.of(session);
-    long next = Math.max(current, store.epoch(key)) + 1;
-    while (true) {
-      long stored = store.advanceEpoch(key, next);
-      if (stored == next) {
-        return next;
-      }
-      next = stored + 1;
-    }
+    return Math.max(current, store.epoch(SessionKeys.of(session))) + 1;
+  }
+
+  @Override
+  public long establish(AgentSession session, long epoch) {
+    return store.advanceEpoch(SessionKeys.of(session), epoch);
+  }
+
+  @Override
+  public long stored(AgentSession session, long current) {
+    return follower.epoch(SessionKeys.of(session));
   }
 }

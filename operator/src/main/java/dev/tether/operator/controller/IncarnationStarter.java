@@ -5,14 +5,25 @@ import dev.tether.operator.failover.EpochAuthority;
 import dev.tether.operator.pod.IncarnationCause;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
+import dev.tether.store.StoreUnavailableException;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.OptionalLong;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Starts a new incarnation in the only safe order: raise the epoch (checkpoint store), write it to status,
- * then create the pod named after it. Interrupted anywhere, a later pass finds either the old epoch (and
- * raises again: epochs may skip, never repeat) or the new epoch without its pod (and creates it).
+ * Starts a new incarnation in the only safe order: write its epoch to status (the optimistic write that
+ * decides), raise the checkpoint store to exactly that epoch, then create the pod named after it.
+ * Interrupted anywhere, a later pass finds the epoch in status without its pod and takes a new epoch: epochs
+ * may skip, and one pod object never shares its epoch with another.
  */
 public final class IncarnationStarter {
+  private static final Logger LOG = LoggerFactory.getLogger(IncarnationStarter.class);
+  /** A store raised under the operator's feet again and again means a second writer: stop and retry later. */
+  private static final int ATTEMPTS = 3;
+
   private final EpochAuthority epochs;
   private final SessionPodFactory factory;
   private final PodWriter pods;
@@ -24,10 +35,10 @@ public final class IncarnationStarter {
   }
 
   /**
-   * Raises the epoch (in the checkpoint store) for the next incarnation. Nothing in status changes yet, so a
-   * store that cannot be reached leaves the session exactly as it was.
+   * The epoch the next incarnation would get. Reads only: a store that cannot be reached leaves the session
+   * exactly as it was.
    */
-  public long reserveEpoch(Reconciliation r) {
+  public long nextEpoch(Reconciliation r) {
     long current = r.status().getEpoch();
     long epoch = epochs.next(r.session(), current);
     if (epoch <= current) {
@@ -36,25 +47,59 @@ public final class IncarnationStarter {
     return epoch;
   }
 
-  /** Writes the reserved epoch to status, then creates the pod named after it. */
-  public void start(Reconciliation r, long epoch, IncarnationCause cause, Set<String> avoidNodes) {
+  /** Starts the incarnation of {@code epoch} (from {@link #nextEpoch}); returns the epoch it got. */
+  public long start(Reconciliation r, long epoch, IncarnationCause cause, Set<String> avoidNodes) {
     var status = r.status();
-    status.setEpoch(epoch);
-    status.setPodName(SessionLabels.podName(r.session(), epoch));
-    status.setNodeName(null);
-    r.persist();
-    create(factory.build(r.session(), epoch, cause, avoidNodes));
+    for (int attempt = 1; ; attempt++) {
+      status.setEpoch(epoch);
+      status.setPodName(SessionLabels.podName(r.session(), epoch));
+      status.setNodeName(null);
+      r.persist();
+      long stored = epochs.establish(r.session(), epoch);
+      if (stored == epoch) {
+        create(factory.build(r.session(), epoch, cause, avoidNodes));
+        return epoch;
+      }
+      LOG.warn("epoch {} of {} was superseded in the checkpoint store by {}: taking a new one", epoch,
+          r.session().getMetadata().getName(), stored);
+      if (attempt == ATTEMPTS) {
+        throw new IllegalStateException("the checkpoint store's epoch keeps moving past the operator's ("
+            + stored + " after " + epoch + "): is a second operator running?");
+      }
+      epoch = nextEpoch(r);
+    }
   }
 
-  /** Creates the pod of the epoch already in status (the create of an earlier pass did not happen). */
-  public void recreateCurrent(Reconciliation r, IncarnationCause cause, Set<String> avoidNodes) {
-    create(factory.build(r.session(), r.status().getEpoch(), cause, avoidNodes));
+  /**
+   * Checks the current incarnation's epoch against the store. Returns the store's epoch when it is above (the
+   * incarnation is fenced and can never commit again); raises the store again when it holds less (restored
+   * from an older snapshot, or the key was lost), so the incarnation can commit.
+   */
+  public OptionalLong superseded(Reconciliation r) {
+    long current = r.status().getEpoch();
+    try {
+      long stored = epochs.stored(r.session(), current);
+      if (stored > current) {
+        return OptionalLong.of(stored);
+      }
+      if (stored < current) {
+        long now = epochs.establish(r.session(), current);
+        if (now > current) {
+          return OptionalLong.of(now);
+        }
+        LOG.info("the checkpoint store held epoch {} for {}, below its incarnation's {}: raised it", stored,
+            r.session().getMetadata().getName(), current);
+      }
+    } catch (StoreUnavailableException e) {
+      // Cannot tell now; a running incarnation keeps running, and the next pass looks again.
+    }
+    return OptionalLong.empty();
   }
 
-  private void create(io.fabric8.kubernetes.api.model.Pod pod) {
+  private void create(Pod pod) {
     try {
       pods.create(pod);
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+    } catch (KubernetesClientException e) {
       if (e.getCode() == 422 || e.getCode() == 400) {
         throw new PodRejectedException(pod.getMetadata().getName(), e.getStatus() != null
             ? e.getStatus().getMessage() : e.getMessage());

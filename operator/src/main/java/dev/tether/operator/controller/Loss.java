@@ -9,6 +9,11 @@ public record Loss(String reason, String message, Optional<NodeFailure> nodeFail
   public static final String EVICTED = "Evicted";
   public static final String POD_FAILED = "PodFailed";
   public static final String SPEC_CHANGED = "SpecChanged";
+  /**
+   * The checkpoint store holds a higher epoch than the incarnation's: another decision fenced it, and it can
+   * never commit again.
+   */
+  public static final String SUPERSEDED = "Superseded";
   /** The node was cordoned (kubectl drain): a planned move with a final checkpoint. */
   public static final String DRAIN = "Drain";
 

@@ -41,8 +41,9 @@ import java.util.function.Function;
  * </pre>
  *
  * Each step is idempotent and re-evaluated from what the cluster shows; a pass walks as many steps as it
- * can and stops at the first that must wait. The epoch is raised and written to status before the new
- * pod exists, so an interrupted pass never yields two pods of one epoch or a reused epoch.
+ * can and stops at the first that must wait. The epoch is written to status, then raised in the store, before
+ * the new pod exists (see {@link IncarnationStarter}), so an interrupted pass never yields two pods of one
+ * epoch or a reused epoch.
  */
 public final class MigrationStateMachine {
   private static final Duration RECHECK = Duration.ofSeconds(2);
@@ -155,14 +156,14 @@ public final class MigrationStateMachine {
             r.wakeIn(Duration.between(r.now(), notBefore));
             return;
           }
+          // Read first: if the store is down nothing moves on, and no rate-limit token is spent.
+          long epoch = starter.nextEpoch(r);
           Duration wait = rateLimiter.acquire();
           if (!wait.isZero()) {
             waiting(r, "RateLimited", "cluster-wide migration rate limit");
             r.wakeIn(wait);
             return;
           }
-          // Reserve first: if the store is down nothing moves on, and no step claims an epoch it does not have.
-          long epoch = starter.reserveEpoch(r);
           m.setRescheduledAt(r.nowText());
           m.setStep(MigrationStep.Restoring);
           waiting(r, "Restoring", restoringMessage(m));
@@ -187,13 +188,16 @@ public final class MigrationStateMachine {
       return;
     }
     Optional<Pod> pod = r.pod(status.getPodName());
+    if (pod.isEmpty() && r.context().getClient().pods().inNamespace(r.session().getMetadata().getNamespace())
+        .withName(status.getPodName()).get() == null) {
+      // Not created (an earlier pass stopped after the status write) or already gone: a pod of this epoch may
+      // still run somewhere, so its epoch is never used again.
+      m.setStep(MigrationStep.Rescheduling);
+      advance(r);
+      return;
+    }
     if (pod.isEmpty()) {
-      // Created by an earlier pass that the cache has not seen, or the create never happened.
-      if (r.context().getClient().pods().inNamespace(r.session().getMetadata().getNamespace())
-          .withName(status.getPodName()).get() == null) {
-        starter.recreateCurrent(r, cause(m), avoid(r, m));
-      }
-      waiting(r, "Restoring", restoringMessage(m));
+      waiting(r, "Restoring", restoringMessage(m)); // created by an earlier pass; the cache has not seen it yet
       return;
     }
     Pod p = pod.get();

@@ -92,10 +92,10 @@ public final class SessionLifecycle {
     }
     if (status.getEpoch() == 0 || status.getPhase() == SessionPhase.Suspended) {
       boolean resumed = status.getPhase() == SessionPhase.Suspended;
-      long epoch = starter.reserveEpoch(r);
+      long epoch = starter.nextEpoch(r);
       status.setPhase(SessionPhase.Pending);
-      r.ready("Pending", "starting incarnation " + (status.getEpoch() + 1));
-      r.progressing("Starting", "starting incarnation " + (status.getEpoch() + 1));
+      r.ready("Pending", "starting incarnation " + epoch);
+      r.progressing("Starting", "starting incarnation " + epoch);
       starter.start(r, epoch, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), status.getNodeName())
           : IncarnationCause.firstStart(), Set.of());
       if (resumed) {
@@ -148,6 +148,12 @@ public final class SessionLifecycle {
 
   private Optional<Loss> loss(Reconciliation r, Pod pod) {
     String name = pod.getMetadata().getName();
+    var superseded = starter.superseded(r);
+    if (superseded.isPresent()) {
+      return Optional.of(new Loss(Loss.SUPERSEDED, "the checkpoint store holds epoch " + superseded.getAsLong()
+          + ", above incarnation " + r.status().getEpoch() + " (pod " + name + "), which can never commit again",
+          Optional.empty()));
+    }
     if (PodView.hasFailed(pod)) {
       return Optional.of(PodView.wasEvicted(pod)
           ? new Loss(Loss.EVICTED, "pod " + name + " was evicted: " + pod.getStatus().getMessage(), Optional.empty())

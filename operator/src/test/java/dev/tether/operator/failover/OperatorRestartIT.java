@@ -48,7 +48,7 @@ class OperatorRestartIT extends FailoverTestBase {
 
   /**
    * One session in each step of the state machine, and one in the window between "epoch written" and "pod
-   * created". The operator stops, the world changes, a new operator finishes every migration.
+   * created", which takes the next epoch. The operator stops, the world changes, a new operator finishes every migration.
    */
   @Test
   void aNewOperatorFinishesMigrationsInEveryStep() {
@@ -119,10 +119,12 @@ class OperatorRestartIT extends FailoverTestBase {
     assertThat(r.getStatus().getNodeName()).isEqualTo(restoringTarget.name());
     assertThat(podNames(bed, ns, "restoring")).containsExactly("restoring-2");
 
-    AgentSession w = bed.awaitRunning(ns, "window", 2);
+    // Nothing tells "never created" from "created and gone" (a pod of epoch 2 may run behind a partition):
+    // epoch 2 is never used again.
+    AgentSession w = bed.awaitRunning(ns, "window", 3);
     assertThat(onlyMigration(w).getReason()).isEqualTo("PodDeleted");
-    assertThat(onlyMigration(w).getToEpoch()).isEqualTo(2);
-    assertThat(podNames(bed, ns, "window")).containsExactly("window-2");
+    assertThat(onlyMigration(w).getToEpoch()).isEqualTo(3);
+    assertThat(podNames(bed, ns, "window")).containsExactly("window-3");
 
     AgentSession b = bed.awaitRunning(ns, "backoff", 3);
     assertThat(b.getStatus().getMigrations()).hasSize(2);

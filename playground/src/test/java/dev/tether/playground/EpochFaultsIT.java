@@ -1,0 +1,144 @@
+package dev.tether.playground;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.MigrationRecord;
+import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.store.Manifest;
+import dev.tether.store.SessionKey;
+import dev.tether.testbed.faults.ApiFaultProxy;
+import dev.tether.testbed.sim.SimulatedNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fencing epoch under the faults of a loaded control plane, with the checkpoint store on. The operator's
+ * requests go through an {@link ApiFaultProxy}; the store is the real etcd the supervisors commit to. Whatever
+ * happens, a migration ends with an incarnation whose epoch the store holds exactly, so it restores and commits;
+ * a decision whose status write failed leaves no trace in the store; and an incarnation the store no longer
+ * accepts is never left running as if it were fine.
+ */
+class EpochFaultsIT {
+  static final Duration TIMEOUT = Duration.ofSeconds(90);
+  /** Long enough that the agent is still working when the test is done with it. */
+  static final int STEPS = 600;
+  private static final Pattern RESTORING = Pattern.compile("\"step\"\\s*:\\s*\"Restoring\"");
+
+  final SessionCluster bed = PlaygroundBed.get();
+  final ApiFaultProxy faults = bed.faults();
+
+  @Test
+  void aLostResponseToTheEpochWriteRetriedOnAStaleCacheDoesNotWedgeTheSession() {
+    String ns = PlaygroundBed.newNamespace("lost");
+    SimulatedNode node = startOnItsOwnPool(ns, "lost");
+    // The status write that takes the new epoch reaches the apiserver, its answer does not, and the operator's
+    // view of sessions lags 8 s: its retries decide again on the old status.
+    faults.dropNextResponse(epochWrite(ns, "lost"), path -> path.contains("/agentsessions"), Duration.ofSeconds(8));
+    node.crash();
+    try {
+      AgentSession moved = awaitRestoredIncarnation(ns, "lost");
+      assertThat(faults.droppedResponses()).as("the fault fired").isPositive();
+      assertThat(moved.getStatus().getMigrations()).as("one migration: no incarnation was born fenced")
+          .extracting(MigrationRecord::getReason).containsExactly("NodeFailed");
+      assertCommitsInItsOwnEpoch(ns, "lost", moved.getStatus().getEpoch());
+    } finally {
+      node.heal();
+    }
+  }
+
+  @Test
+  void aConflictOnTheEpochWriteLeavesNoTraceInTheStore() {
+    String ns = PlaygroundBed.newNamespace("conflict");
+    SimulatedNode node = startOnItsOwnPool(ns, "conflicted");
+    int before = faults.injectedConflicts();
+    faults.conflictNext(epochWrite(ns, "conflicted"));
+    node.crash();
+    try {
+      AgentSession moved = awaitRestoredIncarnation(ns, "conflicted");
+      assertThat(faults.injectedConflicts()).as("the fault fired").isEqualTo(before + 1);
+      assertThat(moved.getStatus().getEpoch()).as("the refused decision raised nothing: the retry took epoch 2")
+          .isEqualTo(2);
+      assertCommitsInItsOwnEpoch(ns, "conflicted", 2);
+    } finally {
+      node.heal();
+    }
+  }
+
+  @Test
+  void anIncarnationTheStoreFencedBehindTheOperatorsBackIsReplaced() {
+    String ns = PlaygroundBed.newNamespace("superseded");
+    // Checkpoints 4.5 s apart: the agent learns it is fenced only at its next one, long after the operator does.
+    startOnItsOwnPool(ns, "fenced", 30);
+    SessionKey key = SessionKey.of(ns, "fenced");
+    long seen = bed.store().latest(key).orElseThrow().sequence();
+    await().atMost(TIMEOUT).until(() -> bed.store().latest(key).orElseThrow().sequence() > seen);
+    // Another writer's decision (a second operator, a restore of etcd from elsewhere) fences incarnation 1.
+    bed.store().advanceEpoch(key, 5);
+
+    AgentSession replaced = awaitRestoredIncarnation(ns, "fenced");
+    assertThat(replaced.getStatus().getEpoch()).as("above the store's epoch").isEqualTo(6);
+    List<MigrationRecord> history = replaced.getStatus().getMigrations();
+    assertThat(history).extracting(MigrationRecord::getReason).containsExactly("Superseded");
+    assertThat(history.get(0).getFromEpoch()).isEqualTo(1);
+    assertCommitsInItsOwnEpoch(ns, "fenced", 6);
+  }
+
+  @Test
+  void anEpochTheStoreLostIsRaisedAgainAndTheIncarnationCommitsOn() {
+    String ns = PlaygroundBed.newNamespace("forgotten");
+    startOnItsOwnPool(ns, "forgotten");
+    SessionKey key = SessionKey.of(ns, "forgotten");
+    // As after restoring etcd from a snapshot older than the session: its keys are gone.
+    bed.store().deleteSession(key);
+
+    await().atMost(TIMEOUT).until(() -> bed.store().epoch(key) == 1);
+    await().atMost(TIMEOUT).until(() -> bed.store().latest(key).isPresent());
+    AgentSession session = PlaygroundBed.get(ns, "forgotten");
+    assertThat(session.getStatus().getEpoch()).as("the running incarnation was kept").isEqualTo(1);
+    assertThat(session.getStatus().getMigrationCount()).isZero();
+    assertThat(bed.store().latest(key).orElseThrow().epoch()).isEqualTo(1);
+  }
+
+  private SimulatedNode startOnItsOwnPool(String ns, String name) {
+    return startOnItsOwnPool(ns, name, 3);
+  }
+
+  private SimulatedNode startOnItsOwnPool(String ns, String name, int checkpointEvery) {
+    String pool = PlaygroundBed.newPool();
+    SimulatedNode first = PlaygroundBed.addNode(pool, "a");
+    PlaygroundBed.addNode(pool, "b");
+    bed.client().resource(new StepAgentSession(STEPS, Duration.ofMillis(150), checkpointEvery, "4s",
+        Map.of(PlaygroundBed.POOL_LABEL, pool)).build(ns, name)).create();
+    AgentSession running = PlaygroundBed.awaitSession(ns, name, TIMEOUT, s -> s.getStatus().getPhase()
+        == SessionPhase.Running && s.getStatus().getLastCheckpoint() != null);
+    return first.name().equals(running.getStatus().getNodeName()) ? first
+        : bed.nodes().node(running.getStatus().getNodeName());
+  }
+
+  /** Running again in a later incarnation, which restored (its supervisor was not fenced at startup). */
+  private static AgentSession awaitRestoredIncarnation(String ns, String name) {
+    return PlaygroundBed.awaitSession(ns, name, TIMEOUT, s -> s.getStatus().getPhase() == SessionPhase.Running
+        && s.getStatus().getEpoch() > 1 && s.getStatus().getRestoredFrom() != null
+        && s.getStatus().getRestoredFrom().getEpoch() == s.getStatus().getEpoch());
+  }
+
+  /** The store holds exactly this epoch, and the incarnation of this epoch commits. */
+  private void assertCommitsInItsOwnEpoch(String ns, String name, long epoch) {
+    SessionKey key = SessionKey.of(ns, name);
+    assertThat(bed.store().epoch(key)).isEqualTo(epoch);
+    await().atMost(TIMEOUT).until(() -> bed.store().latest(key).map(Manifest::epoch).orElse(0L) == epoch);
+  }
+
+  /** The status write of a migration's Restoring step: the one that takes the new epoch. */
+  private static Predicate<ApiFaultProxy.Request> epochWrite(String ns, String name) {
+    String path = "/namespaces/" + ns + "/agentsessions/" + name + "/status";
+    return request -> "PUT".equals(request.method()) && request.path().endsWith(path)
+        && RESTORING.matcher(request.body()).find();
+  }
+}
