@@ -114,7 +114,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     this.epochs = checkpoints == null ? EpochAuthority.STATUS_ONLY : checkpoints.epochs();
     this.clock = clock;
     this.decorators = checkpoints == null ? List.of() : checkpoints.decorators();
-    this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond(), clock);
+    this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond());
   }
 
   @Override

@@ -91,9 +91,14 @@ public final class MigrationStateMachine {
     if (!loss.planned() && recent >= failover.getMaxMigrations()) {
       status.setMigration(null);
       status.setPhase(SessionPhase.Failed);
+      // A failed session keeps no incarnation: the lost one must not come back and commit when its node does.
+      Pod lost = lostPod != null ? lostPod : r.pod(status.getPodName()).orElse(null);
+      FenceResult fenced = fencer.fence(lost, failover.getFencing(),
+          lost == null ? Optional.empty() : nodeFailureOf.apply(r.session(), PodView.node(lost)));
       String message = "lost incarnation " + status.getEpoch() + " (" + loss.reason() + ": " + loss.message()
           + ") after " + recent + " migrations within " + failover.getMigrationWindow()
-          + "; maxMigrations is " + failover.getMaxMigrations();
+          + "; maxMigrations is " + failover.getMaxMigrations()
+          + (fenced.fenced() ? "" : "; not fenced yet: " + fenced.waitingFor());
       r.ready("MigrationLimitReached", message);
       r.degraded("MigrationLimitReached", message);
       events.warning(r.session(), "MigrationLimitReached", message);

@@ -38,7 +38,7 @@ public final class Fencer {
       NodeFailure failure = nodeFailure.get();
       switch (policy) {
         case Manual:
-          if (failure.reason() == NodeFailure.Reason.NodeFailed) {
+          if (failure.reason() == NodeFailure.Reason.NodeFailed && !taintedOutOfService(failure.node())) {
             return FenceResult.waiting("fencing policy Manual: waiting for an administrator to delete pod " + podName
                 + " or node " + failure.node() + " (" + failure.message() + ")");
           }
@@ -47,7 +47,7 @@ public final class Fencer {
           pods.forceDelete(old);
           return FenceResult.done();
         case OutOfServiceTaint:
-          if (failure.reason() != NodeFailure.Reason.NodeDeleted) {
+          if (failure.reason() != NodeFailure.Reason.NodeDeleted && !taintedOutOfService(failure.node())) {
             if (!mayTaintNodes) {
               return FenceResult.waiting("fencing policy OutOfServiceTaint needs permission to patch nodes "
                   + "(Helm value fencing.allowOutOfServiceTaint=true); waiting for an administrator to delete pod "
@@ -71,6 +71,16 @@ public final class Fencer {
       pods.deleteGracefully(old);
     }
     return FenceResult.waiting("waiting for the kubelet on " + PodView.node(old) + " to stop pod " + podName);
+  }
+
+  /**
+   * Whether the node carries the out-of-service taint now (read live: an administrator's confirmation that the
+   * machine is down counts whatever the heartbeats say).
+   */
+  private boolean taintedOutOfService(String nodeName) {
+    Node node = client.nodes().withName(nodeName).get();
+    return node != null && node.getSpec() != null && node.getSpec().getTaints() != null
+        && node.getSpec().getTaints().stream().anyMatch(t -> NodeHealth.OUT_OF_SERVICE_TAINT.equals(t.getKey()));
   }
 
   private void taintOutOfService(String nodeName) {

@@ -101,6 +101,8 @@ class FailoverLimitsIT extends FailoverTestBase {
     assertThat(interrupted.getRunningAt()).isNull();
     assertThat(Failover.condition(s, Conditions.READY).get().getMessage()).contains("NodeFailed");
     Failover.awaitWarning(bed, ns, "hang", "MigrationLimitReached");
+    // Fenced before the session failed: the lost incarnation cannot come back with its node.
+    await().atMost(Duration.ofSeconds(10)).until(() -> podNames(bed, ns, "hang").isEmpty());
   }
 
   @Test

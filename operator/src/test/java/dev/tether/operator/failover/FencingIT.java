@@ -78,6 +78,25 @@ class FencingIT extends FailoverTestBase {
   }
 
   @Test
+  void manualFencingTakesAnOutOfServiceTaintAsTheAdministratorsConfirmation() {
+    AgentSession manual = Failover.rwx(bed, ns, "careful", pool);
+    manual.getSpec().getFailover().setFencing(FencingPolicy.Manual);
+    bed.create(manual);
+    bed.awaitRunning(ns, "careful", 1);
+    SimulatedNode b = bed.addNode(pool, "b");
+
+    a.crash();
+    bed.awaitSession(ns, "careful", s -> hasCondition(s, Conditions.DEGRADED, "True", "FencingBlocked"));
+    // The node is still silent, so it still counts as NodeFailed; the taint is what Manual waits for. The test
+    // bed has no taint manager that would remove the pod by itself.
+    Failover.taintOutOfService(bed, a.name());
+
+    AgentSession s = bed.awaitRunning(ns, "careful", 2);
+    assertThat(s.getStatus().getNodeName()).isEqualTo(b.name());
+    assertThat(podNames(bed, ns, "careful")).containsExactly("careful-2");
+  }
+
+  @Test
   void outOfServiceTaintFreesTheReadWriteOnceVolumeAtOnce() {
     bed.create(Failover.rwo(bed, ns, "tainted", pool, FencingPolicy.OutOfServiceTaint));
     bed.awaitRunning(ns, "tainted", 1);
