@@ -190,6 +190,11 @@ final class SupervisorApi {
 
   // GET /v1/checkpoints/latest
   private void getLatest(HttpExchange exchange) throws IOException {
+    if (state.fenced()) {
+      // A fenced agent that restarts must not load the newer incarnation's context and repeat its work.
+      fenced(exchange, state.currentEpoch());
+      return;
+    }
     try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
       var headers = exchange.getResponseHeaders();
       headers.set("X-Tether-Epoch", Long.toString(config.epoch()));

@@ -162,6 +162,9 @@ class SupervisorIT {
     assertThat(AgentClient.sample(current.metrics(), "tether_supervisor_fencing_refusals_total")).isZero();
     assertThat(agent.post("still stale".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(409);
     assertThat(current.latest().body()).as("the stale incarnation replaced nothing").isEqualTo(newer);
+    HttpResponse<byte[]> zombieRead = agent.latest();
+    assertThat(zombieRead.statusCode()).as("a fenced agent cannot load its successor's context").isEqualTo(409);
+    assertThat(AgentClient.json(new String(zombieRead.body(), UTF_8)).path("error").asText()).isEqualTo("fenced");
   }
 
   @Test
