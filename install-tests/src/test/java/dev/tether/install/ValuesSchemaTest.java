@@ -2,6 +2,7 @@ package dev.tether.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,16 @@ class ValuesSchemaTest {
     assertThat(result.stderr())
         .contains("values don't meet the specifications of the schema")
         .contains(message);
+  }
+
+  @Test
+  void moreThanOneReplicaNeedsLeaderElection() {
+    HelmResult result = CHART.template("t", "tether-system", "--set", "replicaCount=2",
+        "--set", "leaderElection.enabled=false");
+    assertThat(result.exitCode()).as("two active operators would both decide").isNotZero();
+    assertThat(result.stderr()).contains("leaderElection.enabled");
+    assertThat(CHART.template("t", "tether-system", "--set", "replicaCount=2").succeeded()).isTrue();
+    assertThat(CHART.template("t", "tether-system", "--set", "leaderElection.enabled=false").succeeded()).isTrue();
   }
 
   @ParameterizedTest(name = "{0}")
