@@ -84,7 +84,7 @@ class ChartRenderTest {
       assertThat(election.getRules()).filteredOn(r -> !r.getVerbs().contains("create"))
           .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("tether-operator"));
 
-      RenderedChart without = CHART.render("tether-operator", NS, "--set", "leaderElection.enabled=false");
+      RenderedChart without = CHART.render("tether-operator", NS, "--set", "replicaCount=1", "--set", "leaderElection.enabled=false");
       assertThat(without.all(Role.class)).noneMatch(r -> NS.equals(r.getMetadata().getNamespace()));
       assertThat(env(operator(without))).containsEntry("TETHER_LEADER_ELECTION", "false");
     }
