@@ -223,6 +223,11 @@ class SessionsOnRealNodesIT {
         .conditionEvaluationListener(condition -> {
           if (condition.getRemainingTimeInMS() <= 0) {
             System.out.println(tether.operatorLogs());
+            // What the session and its pods looked like when the wait gave up: the step it was stuck in.
+            System.out.println(io.fabric8.kubernetes.client.utils.Serialization.asYaml(sessions.status(name)));
+            tether.client().pods().inNamespace(namespace).list().getItems().forEach(p -> System.out.println(
+                p.getMetadata().getName() + " node=" + p.getSpec().getNodeName() + " "
+                    + io.fabric8.kubernetes.client.utils.Serialization.asYaml(p.getStatus().getConditions())));
           }
         })
         .until(() -> sessions.runningAndReady(name, epoch));
