@@ -61,14 +61,7 @@ class FencingIT extends FailoverTestBase {
 
   @Test
   void manualFencingTakesADeletedNodeAsTheAdministratorsConfirmation() {
-    AgentSession manual = Failover.rwx(bed, ns, "careful", pool);
-    manual.getSpec().getFailover().setFencing(FencingPolicy.Manual);
-    bed.create(manual);
-    bed.awaitRunning(ns, "careful", 1);
-    SimulatedNode b = bed.addNode(pool, "b");
-
-    a.crash();
-    bed.awaitSession(ns, "careful", s -> hasCondition(s, Conditions.DEGRADED, "True", "FencingBlocked"));
+    SimulatedNode b = manualSessionBlockedOnACrashedNode();
     a.deleteNodeObject();
 
     AgentSession s = bed.awaitRunning(ns, "careful", 2);
@@ -79,6 +72,18 @@ class FencingIT extends FailoverTestBase {
 
   @Test
   void manualFencingTakesAnOutOfServiceTaintAsTheAdministratorsConfirmation() {
+    SimulatedNode b = manualSessionBlockedOnACrashedNode();
+    // The node is still silent, so it still counts as NodeFailed; the taint is what Manual waits for. The test
+    // bed has no taint manager that would remove the pod by itself.
+    Failover.taintOutOfService(bed, a.name());
+
+    AgentSession s = bed.awaitRunning(ns, "careful", 2);
+    assertThat(s.getStatus().getNodeName()).isEqualTo(b.name());
+    assertThat(podNames(bed, ns, "careful")).containsExactly("careful-2");
+  }
+
+  /** Session "careful" with Manual fencing, blocked in Fencing after node a crashed; returns the node it can go to. */
+  private SimulatedNode manualSessionBlockedOnACrashedNode() {
     AgentSession manual = Failover.rwx(bed, ns, "careful", pool);
     manual.getSpec().getFailover().setFencing(FencingPolicy.Manual);
     bed.create(manual);
@@ -87,13 +92,7 @@ class FencingIT extends FailoverTestBase {
 
     a.crash();
     bed.awaitSession(ns, "careful", s -> hasCondition(s, Conditions.DEGRADED, "True", "FencingBlocked"));
-    // The node is still silent, so it still counts as NodeFailed; the taint is what Manual waits for. The test
-    // bed has no taint manager that would remove the pod by itself.
-    Failover.taintOutOfService(bed, a.name());
-
-    AgentSession s = bed.awaitRunning(ns, "careful", 2);
-    assertThat(s.getStatus().getNodeName()).isEqualTo(b.name());
-    assertThat(podNames(bed, ns, "careful")).containsExactly("careful-2");
+    return b;
   }
 
   @Test
