@@ -47,8 +47,11 @@ public final class IncarnationStarter {
     return epoch;
   }
 
-  /** Starts the incarnation of {@code epoch} (from {@link #nextEpoch}); returns the epoch it got. */
-  public long start(Reconciliation r, long epoch, IncarnationCause cause, Set<String> avoidNodes) {
+  /**
+   * Starts the incarnation of {@code epoch} (from {@link #nextEpoch}), or of a later one when the store is
+   * already past it; status holds the epoch it got.
+   */
+  public void start(Reconciliation r, long epoch, IncarnationCause cause, Set<String> avoidNodes) {
     var status = r.status();
     for (int attempt = 1; ; attempt++) {
       status.setEpoch(epoch);
@@ -58,7 +61,7 @@ public final class IncarnationStarter {
       long stored = epochs.establish(r.session(), epoch);
       if (stored == epoch) {
         create(factory.build(r.session(), epoch, cause, avoidNodes));
-        return epoch;
+        return;
       }
       LOG.warn("epoch {} of {} was superseded in the checkpoint store by {}: taking a new one", epoch,
           r.session().getMetadata().getName(), stored);
