@@ -32,6 +32,9 @@ public final class ChartOnRealCluster {
     this.chart = chart;
   }
 
+  /** The operator-wide detection timeout here, and so the shortest one a session may ask for. */
+  public static final String DETECTION_TIMEOUT = "8s";
+
   /** {@code helm install} with the given extra {@code --set} values, then waits for operator and etcd. */
   public static ChartOnRealCluster install(RealCluster cluster, String... extraSets) {
     String namespace = cluster.createNamespace("system");
@@ -42,6 +45,8 @@ public final class ChartOnRealCluster {
     String etcd = ContainerImages.etcd();
     List<String> args = new ArrayList<>(List.of("install", RELEASE, chart.dir().toString(), "--namespace", namespace,
         "--set", "image.pullPolicy=Never",
+        // The test bed's kubelets renew their Lease every 2.5 s (not 10 s), so sessions may detect in 8 s.
+        "--set", "detectionTimeout=" + DETECTION_TIMEOUT,
         "--set-string", "nodeSelector." + infraSelector,
         "--set-json", "tolerations=[" + infra + "]",
         "--set", "etcd.quickstart.enabled=true",

@@ -31,6 +31,8 @@ class CoreScenariosOnK3sIT {
     Map<String, String> env = ChartOperator.environment(chart, "in-process-operator");
     // JOSDK ends the JVM when a leader stops, and stopping the operator stops leading.
     env.put("TETHER_LEADER_ELECTION", "false");
+    // Simulated kubelets heartbeat every second: their sessions may detect faster than the chart's floor.
+    env.put("TETHER_DETECTION_TIMEOUT_MIN", SimulatedPool.DETECTION_TIMEOUT);
     operator = ChartOperator.start(k3s.admin(), RenderedRbac.of(chart), OperatorSettings.fromEnv(env));
   }
 

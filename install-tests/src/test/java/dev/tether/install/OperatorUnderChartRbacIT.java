@@ -46,6 +46,8 @@ class OperatorUnderChartRbacIT {
     // JOSDK ends the JVM (System.exit) when a leader stops, and stopping the operator stops leading: leader
     // election under the chart's rules is proven on its own, with the same Fabric8 elector JOSDK uses.
     env.put("TETHER_LEADER_ELECTION", "false");
+    // Simulated kubelets heartbeat every second: their sessions may detect faster than the chart's floor.
+    env.put("TETHER_DETECTION_TIMEOUT_MIN", SimulatedPool.DETECTION_TIMEOUT);
     operator = ChartOperator.start(admin, RenderedRbac.of(RENDERED), OperatorSettings.fromEnv(env));
   }
 

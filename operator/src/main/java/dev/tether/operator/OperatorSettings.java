@@ -1,6 +1,7 @@
 package dev.tether.operator;
 
 import dev.tether.operator.support.Durations;
+import dev.tether.operator.validation.SessionLimits;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,8 @@ public record OperatorSettings(
     String leaderElectionId,
     String identity,
     NativeSidecar nativeSidecar,
-    Duration startupTimeout) {
+    Duration startupTimeout,
+    SessionLimits limits) {
 
   /** Whether the supervisor runs as a native sidecar: {@code auto} asks the apiserver's version (1.29+). */
   public enum NativeSidecar {
@@ -69,36 +71,45 @@ public record OperatorSettings(
         env.getOrDefault("TETHER_LEADER_ELECTION_ID", "tether-operator"),
         env.getOrDefault("POD_NAME", "tether-operator-" + ProcessHandle.current().pid()),
         NativeSidecar.parse(env.getOrDefault("TETHER_NATIVE_SIDECAR", "auto")),
-        Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")));
+        Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")),
+        SessionLimits.fromEnv(env, Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s"))));
   }
 
+  /** A new operator-wide default; the floor for sessions comes down with it where it was higher. */
   public OperatorSettings withDetectionTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout,
+        limits.admittingDetectionTimeout(timeout));
   }
 
   public OperatorSettings withMassFailureThreshold(double threshold) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
   }
 
   public OperatorSettings withLeaderElection(String namespace, String identity) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
-        namespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
+        namespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
   }
 
   public OperatorSettings withStartupTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout, limits);
   }
 
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
+  }
+
+  public OperatorSettings withLimits(SessionLimits sessionLimits) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, sessionLimits);
   }
 }

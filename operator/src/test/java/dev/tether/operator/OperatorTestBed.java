@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.operator.validation.SessionLimits;
 import dev.tether.testbed.ControlPlane;
 import dev.tether.testbed.Namespaces;
 import dev.tether.testbed.SharedControlPlane;
@@ -74,10 +75,13 @@ public final class OperatorTestBed {
 
   /**
    * Detection after 4 s; the operator may taint failed nodes out-of-service (used only by sessions that ask
-   * for fencing OutOfServiceTaint) but never deletes VolumeAttachments.
+   * for fencing OutOfServiceTaint) but never deletes VolumeAttachments. Volume detach timeouts of a few
+   * seconds are allowed: the simulated world runs in compressed time.
    */
   public static OperatorSettings defaultSettings() {
-    return OperatorSettings.defaults().withDetectionTimeout(Duration.ofSeconds(4)).withFencingPermissions(true, false);
+    Duration detection = Duration.ofSeconds(4);
+    return OperatorSettings.defaults().withDetectionTimeout(detection).withFencingPermissions(true, false)
+        .withLimits(SessionLimits.fromEnv(Map.of("TETHER_VOLUME_DETACH_TIMEOUT_MIN", "0s"), detection));
   }
 
   public static synchronized OperatorTestBed get() {

@@ -172,6 +172,29 @@ class ReconcileIT {
   }
 
   @Test
+  void aTimingOutsideTheAdminsRangeIsRefusedWithTheRangeAndNothingRuns() {
+    // The test bed's operator default is 4 s, so that is its floor; 1 s would call a healthy node dead.
+    AgentSession s = bed.session(ns, "twitchy", pool);
+    s.getSpec().getFailover().setDetectionTimeout("1s");
+    s.getSpec().getFailover().setDrainCheckpointTimeout("11m");
+    bed.create(s);
+
+    AgentSession reported = bed.awaitSession(ns, "twitchy", x -> Conditions.find(x.getStatus().getConditions(),
+        Conditions.READY).map(c -> "InvalidSpec".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(reported.getStatus().getConditions(), Conditions.READY).get().getMessage())
+        .isEqualTo("spec.failover.detectionTimeout 1s is outside what this cluster allows (4s to 10m); "
+            + "spec.failover.drainCheckpointTimeout 11m is outside what this cluster allows (0s to 10m)");
+    assertThat(bed.pods(ns, "twitchy")).isEmpty();
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("twitchy").edit(x -> {
+      x.getSpec().getFailover().setDetectionTimeout("5s");
+      x.getSpec().getFailover().setDrainCheckpointTimeout("1m");
+      return x;
+    });
+    bed.awaitRunning(ns, "twitchy", 1);
+  }
+
+  @Test
   void theSchemaRejectsWhatItCanExpress() {
     AgentSession noTemplate = Sessions.agent(ns, "x");
     noTemplate.getSpec().setTemplate(null);
@@ -185,6 +208,11 @@ class ReconcileIT {
     AgentSession badTimeout = Sessions.agent(ns, "z");
     badTimeout.getSpec().getFailover().setDetectionTimeout("soon");
     assertThatThrownBy(() -> bed.create(badTimeout)).hasMessageContaining("spec.failover.detectionTimeout");
+
+    // Digits that would overflow a clock: the detector adds the timeout to every heartbeat it judges.
+    AgentSession endOfTime = Sessions.agent(ns, "v");
+    endOfTime.getSpec().getFailover().setDetectionTimeout("9000000000000h");
+    assertThatThrownBy(() -> bed.create(endOfTime)).hasMessageContaining("spec.failover.detectionTimeout");
 
     AgentSession relativeMount = Sessions.agent(ns, "w");
     relativeMount.getSpec().getCheckpoint().setMountPath("data");

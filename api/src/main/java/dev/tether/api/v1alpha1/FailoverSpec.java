@@ -9,12 +9,16 @@ import io.fabric8.generator.annotation.Pattern;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class FailoverSpec {
-  /** A Go-style duration such as 20s, 1m30s or 500ms. */
-  public static final String DURATION_PATTERN = "^([0-9]+(ms|s|m|h))+$";
+  /**
+   * A Go-style duration such as 20s, 1m30s or 500ms; at most four parts of nine digits each, so that no value
+   * overflows a clock (the operator also bounds each one, see its settings).
+   */
+  public static final String DURATION_PATTERN = "^([0-9]{1,9}(ms|s|m|h)){1,4}$";
 
   @Pattern(DURATION_PATTERN)
   @JsonPropertyDescription("How long a node hosting the session may miss heartbeats (Lease renewals) or report "
-      + "NotReady before it is considered failed. Empty means the operator-wide default (20s).")
+      + "NotReady before it is considered failed. Empty means the operator-wide default (20s). The operator refuses "
+      + "values outside the range its admin allows (by default 15s, or the operator-wide default if lower, to 10m).")
   private String detectionTimeout;
 
   @Default("ForceDelete")

@@ -31,7 +31,6 @@ import dev.tether.operator.pod.SessionPodFactory;
 import dev.tether.operator.pod.SupervisorStop;
 import dev.tether.operator.status.Conditions;
 import dev.tether.operator.status.StatusWriter;
-import dev.tether.operator.support.Durations;
 import dev.tether.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import dev.tether.operator.validation.SessionSpecValidator;
@@ -138,7 +137,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     health = new NodeHealth(
         name -> nodeSource.get(new ResourceID(name)).orElse(null),
         name -> leaseSource.get(new ResourceID(name, NodeEvents.NODE_LEASE_NAMESPACE)).orElse(null));
-    detector = new FailureDetector(context.getPrimaryCache(), health,
+    detector = new FailureDetector(() -> context.getPrimaryCache().list(), health,
         () -> nodeSource.list().toList(), this::detectionTimeout, settings.defaultDetectionTimeout(),
         settings.massFailureThreshold(), clock,
         () -> nodeSource.getStatus() == Status.HEALTHY && leaseSource.getStatus() == Status.HEALTHY,
@@ -256,12 +255,25 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
         .toList();
   }
 
+  /**
+   * The session's detection timeout within the admin's range: the failure detector also looks at sessions
+   * whose spec is invalid, and must never act on an out-of-range value.
+   */
   public Duration detectionTimeout(AgentSession session) {
-    return Durations.parseOr(session.getSpec().getFailover().getDetectionTimeout(), settings.defaultDetectionTimeout());
+    return settings.limits().detectionTimeoutOf(session.getSpec().getFailover().getDetectionTimeout(),
+        settings.defaultDetectionTimeout());
   }
 
   Optional<NodeFailure> nodeFailure(AgentSession session, String node) {
     return health.failure(node, detectionTimeout(session), clock.instant());
+  }
+
+  /**
+   * Whether a node is failed by the operator-wide timeout: what actions on the node itself (an out-of-service
+   * taint, deleting its VolumeAttachments) wait for, so that no tenant's own setting can decide them.
+   */
+  Optional<NodeFailure> nodeWideFailure(String node) {
+    return health.failure(node, settings.defaultDetectionTimeout(), clock.instant());
   }
 
   /** Where the session's current pod is bound, from the pod cache; else what status says. */
@@ -317,11 +329,14 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       writer = new StatusWriter(client.getKubernetesSerialization());
       events = new EventRecorder(client);
       pods = new PodWriter(client);
-      validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent());
+      validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent(),
+          settings.limits());
       var factory = new SessionPodFactory(client.getKubernetesSerialization(), decorators);
       var starter = new IncarnationStarter(epochs, factory, pods);
-      var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint());
-      var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete());
+      var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint(),
+          AgentSessionReconciler.this::nodeWideFailure);
+      var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete(),
+          AgentSessionReconciler.this::nodeWideFailure);
       var finalCheckpoint = checkpoints == null ? null
           : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,

@@ -264,7 +264,7 @@ public final class MigrationStateMachine {
       String message = "volume " + claim.getSpec().getVolumeName() + " is still attached to " + m.getFromNode()
           + " " + Duration.between(since, r.now()).toSeconds() + "s after fencing (timeout "
           + session.getSpec().getFailover().getVolumeDetachTimeout() + ")";
-      if (volumes.mayDeleteAttachments() && nodeFailureOf.apply(session, m.getFromNode()).isPresent()) {
+      if (volumes.mayForceDetachFrom(m.getFromNode())) {
         volumes.forceDetach(stuck);
         events.warning(session, "VolumeForceDetached", message + "; deleted its VolumeAttachment");
       } else {

@@ -179,10 +179,11 @@ public final class SessionLifecycle {
   }
 
   private boolean heldByGuard(Reconciliation r, Loss loss) {
-    if (!loss.nodeBased() || !detector.isBlind()) {
+    if (!loss.nodeBased() || !detector.isBlindFor(r.session())) {
       return false;
     }
-    String message = "node " + loss.nodeFailure().get().node() + " looks failed, but so do " + detector.failedNodes()
+    String message = "node " + loss.nodeFailure().get().node() + " looks failed, but so do "
+        + detector.failedNodesFor(r.session())
         + " nodes: the operator may be cut off from the cluster; no migration until this clears";
     if (!r.status().getConditions().stream().anyMatch(c -> "MassFailureGuard".equals(c.getReason()))) {
       events.warning(r.session(), "MassFailureGuard", message);

@@ -3,7 +3,6 @@ package dev.tether.operator.failover;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.SessionPhase;
 import io.fabric8.kubernetes.api.model.Node;
-import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
@@ -19,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,8 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
   private static final Logger LOG = LoggerFactory.getLogger(FailureDetector.class);
   private static final Duration TICK = Duration.ofMillis(500);
 
-  private final IndexedResourceCache<AgentSession> sessions;
+  /** The sessions as cached now. */
+  private final Supplier<Stream<AgentSession>> sessions;
   private final NodeHealth health;
   private final Supplier<Collection<Node>> nodes;
   private final Function<AgentSession, Duration> timeoutOf;
@@ -49,7 +50,7 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
   private volatile int failedNodes;
   private ScheduledExecutorService ticker;
 
-  public FailureDetector(IndexedResourceCache<AgentSession> sessions, NodeHealth health,
+  public FailureDetector(Supplier<Stream<AgentSession>> sessions, NodeHealth health,
       Supplier<Collection<Node>> nodes, Function<AgentSession, Duration> timeoutOf, Duration guardTimeout,
       double massFailureThreshold, Clock clock, BooleanSupplier seeing, Function<AgentSession, String> nodeOf) {
     super(NodeFailure.class, "failure-detector");
@@ -80,6 +81,29 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
 
   public int failedNodes() {
     return failedNodes;
+  }
+
+  /**
+   * The guard as this session sees it: also engaged when more than the threshold's share of nodes looks failed
+   * by the session's own detection timeout. Else a session with a shorter timeout than the operator's would
+   * migrate in the first seconds of a mass failure, before the guard counted the nodes as failed.
+   */
+  public boolean isBlindFor(AgentSession session) {
+    return isBlind() || tooManyFailed(failedNodes(timeoutOf.apply(session), clock.instant()), nodes.get().size());
+  }
+
+  /** How many nodes look failed by this session's detection timeout. */
+  public int failedNodesFor(AgentSession session) {
+    return Math.max(failedNodes, failedNodes(timeoutOf.apply(session), clock.instant()));
+  }
+
+  private int failedNodes(Duration timeout, Instant now) {
+    return (int) nodes.get().stream()
+        .filter(n -> health.failure(n.getMetadata().getName(), timeout, now).isPresent()).count();
+  }
+
+  private boolean tooManyFailed(int failed, int all) {
+    return all >= 2 && failed > massFailureThreshold * all;
   }
 
   @Override
@@ -117,23 +141,33 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
       health.blind(now);
     }
     updateGuard(now);
-    sessions.list().forEach(session -> {
-      ResourceID id = ResourceID.fromResource(session);
-      var status = session.getStatus();
-      // Migrating sessions too: the node of a pod that is still restoring can fail as well.
-      String node = status == null ? null : nodeOf.apply(session);
-      if (node == null || !(status.getPhase() == SessionPhase.Running
-          || status.getPhase() == SessionPhase.Pending || status.getPhase() == SessionPhase.Migrating)) {
-        woken.remove(id);
-        return;
-      }
-      var failure = health.failure(node, timeoutOf.apply(session), now);
-      if (failure.isEmpty()) {
-        woken.remove(id);
-      } else if (!wakeKey(failure.get()).equals(woken.put(id, wakeKey(failure.get())))) {
-        getEventHandler().handleEvent(new Event(id));
+    sessions.get().forEach(session -> {
+      // One session's bad data must not stop the look at all the others.
+      try {
+        check(session, now);
+      } catch (RuntimeException e) {
+        LOG.warn("failure detection skipped session {}/{}", session.getMetadata().getNamespace(),
+            session.getMetadata().getName(), e);
       }
     });
+  }
+
+  private void check(AgentSession session, Instant now) {
+    ResourceID id = ResourceID.fromResource(session);
+    var status = session.getStatus();
+    // Migrating sessions too: the node of a pod that is still restoring can fail as well.
+    String node = status == null ? null : nodeOf.apply(session);
+    if (node == null || !(status.getPhase() == SessionPhase.Running
+        || status.getPhase() == SessionPhase.Pending || status.getPhase() == SessionPhase.Migrating)) {
+      woken.remove(id);
+      return;
+    }
+    var failure = health.failure(node, timeoutOf.apply(session), now);
+    if (failure.isEmpty()) {
+      woken.remove(id);
+    } else if (!wakeKey(failure.get()).equals(woken.put(id, wakeKey(failure.get())))) {
+      getEventHandler().handleEvent(new Event(id));
+    }
   }
 
   /**
@@ -147,10 +181,9 @@ public final class FailureDetector extends AbstractEventSource<NodeFailure, Agen
 
   private synchronized void updateGuard(Instant now) {
     Collection<Node> all = nodes.get();
-    int failed = (int) all.stream()
-        .filter(n -> health.failure(n.getMetadata().getName(), guardTimeout, now).isPresent()).count();
+    int failed = failedNodes(guardTimeout, now);
     failedNodes = failed;
-    boolean nowBlind = all.size() >= 2 && failed > massFailureThreshold * all.size();
+    boolean nowBlind = tooManyFailed(failed, all.size());
     if (nowBlind != blind) {
       blind = nowBlind;
       if (nowBlind) {

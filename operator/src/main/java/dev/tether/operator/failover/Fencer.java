@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The one place that makes an old incarnation unable to run before a new one starts. On a failed node the
@@ -22,11 +23,15 @@ public final class Fencer {
   private final KubernetesClient client;
   private final PodWriter pods;
   private final boolean mayTaintNodes;
+  /** The node's failure by the operator-wide timeout: a taint acts on every pod of the node, not one session's. */
+  private final Function<String, Optional<NodeFailure>> nodeWideFailure;
 
-  public Fencer(KubernetesClient client, PodWriter pods, boolean mayTaintNodes) {
+  public Fencer(KubernetesClient client, PodWriter pods, boolean mayTaintNodes,
+      Function<String, Optional<NodeFailure>> nodeWideFailure) {
     this.client = client;
     this.pods = pods;
     this.mayTaintNodes = mayTaintNodes;
+    this.nodeWideFailure = nodeWideFailure;
   }
 
   public FenceResult fence(Pod old, FencingPolicy policy, Optional<NodeFailure> nodeFailure) {
@@ -52,6 +57,10 @@ public final class Fencer {
               return FenceResult.waiting("fencing policy OutOfServiceTaint needs permission to patch nodes "
                   + "(Helm value fencing.allowOutOfServiceTaint=true); waiting for an administrator to delete pod "
                   + podName + " or taint node " + failure.node());
+            }
+            if (nodeWideFailure.apply(failure.node()).isEmpty()) {
+              return FenceResult.waiting("node " + failure.node() + " looks failed by this session's detection "
+                  + "timeout, but not yet by the operator-wide one that tainting a node out-of-service waits for");
             }
             taintOutOfService(failure.node());
           }

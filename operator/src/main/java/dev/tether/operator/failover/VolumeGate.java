@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -17,12 +19,15 @@ public final class VolumeGate {
   private final KubernetesClient client;
   private final Supplier<Collection<VolumeAttachment>> attachments;
   private final boolean mayDeleteAttachments;
+  /** The node's failure by the operator-wide timeout: detaching a volume from a live node corrupts it. */
+  private final Function<String, Optional<NodeFailure>> nodeWideFailure;
 
   public VolumeGate(KubernetesClient client, Supplier<Collection<VolumeAttachment>> attachments,
-      boolean mayDeleteAttachments) {
+      boolean mayDeleteAttachments, Function<String, Optional<NodeFailure>> nodeWideFailure) {
     this.client = client;
     this.attachments = attachments;
     this.mayDeleteAttachments = mayDeleteAttachments;
+    this.nodeWideFailure = nodeWideFailure;
   }
 
   public List<VolumeAttachment> attachedTo(PersistentVolumeClaim claim, String node) {
@@ -36,8 +41,12 @@ public final class VolumeGate {
         .toList();
   }
 
-  public boolean mayDeleteAttachments() {
-    return mayDeleteAttachments;
+  /**
+   * Whether the operator may delete the attachments of a volume to {@code node}: allowed by the admin, and the
+   * node failed by the operator-wide timeout, whatever the session's own settings say.
+   */
+  public boolean mayForceDetachFrom(String node) {
+    return mayDeleteAttachments && nodeWideFailure.apply(node).isPresent();
   }
 
   public void forceDetach(List<VolumeAttachment> stuck) {

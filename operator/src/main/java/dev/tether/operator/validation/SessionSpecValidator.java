@@ -18,10 +18,15 @@ import java.util.function.Predicate;
  */
 public final class SessionSpecValidator {
   private final Predicate<String> storageClassExists;
+  private final SessionLimits limits;
 
-  /** @param storageClassExists answers whether a StorageClass of that name exists in the cluster */
-  public SessionSpecValidator(Predicate<String> storageClassExists) {
+  /**
+   * @param storageClassExists answers whether a StorageClass of that name exists in the cluster
+   * @param limits the ranges the admin allows for the failover timings
+   */
+  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits) {
     this.storageClassExists = storageClassExists;
+    this.limits = limits;
   }
 
   public List<String> validate(AgentSession session) {
@@ -74,15 +79,11 @@ public final class SessionSpecValidator {
       problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
     }
     FailoverSpec failover = spec.getFailover();
-    try {
-      if (Durations.parse(failover.getMaxBackoff()).compareTo(Durations.parse(failover.getInitialBackoff())) < 0) {
-        problems.add("spec.failover.maxBackoff must not be shorter than spec.failover.initialBackoff");
-      }
-      Durations.parseOr(failover.getDetectionTimeout(), java.time.Duration.ZERO);
-      Durations.parse(failover.getMigrationWindow());
-      Durations.parse(failover.getVolumeDetachTimeout());
-    } catch (IllegalArgumentException e) {
-      problems.add("spec.failover: " + e.getMessage());
+    List<String> timings = limits.check(failover);
+    problems.addAll(timings);
+    if (timings.isEmpty()
+        && Durations.parse(failover.getMaxBackoff()).compareTo(Durations.parse(failover.getInitialBackoff())) < 0) {
+      problems.add("spec.failover.maxBackoff must not be shorter than spec.failover.initialBackoff");
     }
     return problems;
   }

@@ -30,6 +30,42 @@ class FencingIT extends FailoverTestBase {
     a = bed.addNode(pool, "a");
   }
 
+  /**
+   * A taint acts on every pod of the node, so one tenant's short detection timeout must not decide it: the
+   * Fencer taints only once the node is failed by the operator-wide timeout as well.
+   */
+  @Test
+  void theOutOfServiceTaintWaitsForTheOperatorWideJudgement() {
+    String node = "lonely-" + ns;
+    bed.client().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
+        .withName(node).endMetadata().build()).create();
+    try {
+      var pod = bed.client().pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+          .withNewMetadata().withName("tenant-pod").endMetadata()
+          .withNewSpec().withNodeName(node).addNewContainer().withName("c").withImage("example.org/c:1")
+          .endContainer().endSpec().build()).create();
+      var failure = java.util.Optional.of(new NodeFailure(node, NodeFailure.Reason.NodeFailed, Instant.now(),
+          "node " + node + " missed the session's 4 s"));
+      java.util.concurrent.atomic.AtomicReference<java.util.Optional<NodeFailure>> nodeWide =
+          new java.util.concurrent.atomic.AtomicReference<>(java.util.Optional.empty());
+      Fencer fencer = new Fencer(bed.client(), new dev.tether.operator.pod.PodWriter(bed.client()), true,
+          n -> nodeWide.get());
+
+      FenceResult early = fencer.fence(pod, FencingPolicy.OutOfServiceTaint, failure);
+      assertThat(early.fenced()).isFalse();
+      assertThat(early.waitingFor()).contains("not yet by the operator-wide one");
+      assertThat(Failover.hasOutOfServiceTaint(bed, node)).isFalse();
+      assertThat(bed.client().pods().inNamespace(ns).withName("tenant-pod").get()).isNotNull();
+
+      nodeWide.set(failure);
+      assertThat(fencer.fence(pod, FencingPolicy.OutOfServiceTaint, failure).fenced()).isTrue();
+      assertThat(Failover.hasOutOfServiceTaint(bed, node)).isTrue();
+      assertThat(bed.client().pods().inNamespace(ns).withName("tenant-pod").get()).isNull();
+    } finally {
+      bed.client().nodes().withName(node).delete();
+    }
+  }
+
   @Test
   void manualFencingWaitsForTheAdministratorToDeleteThePod() {
     AgentSession manual = Failover.rwx(bed, ns, "careful", pool);
