@@ -163,9 +163,13 @@ class SessionsOnRealNodesIT {
     });
     // The agent saves on SIGTERM and its supervisor stops once that is committed: the pod goes well within the
     // 28 s the supervisor would otherwise keep serving.
-    await().atMost(Duration.ofSeconds(20)).until(() -> sessions.status(JOURNEY).getPhase() == SessionPhase.Suspended
-        && tether.client().pods().inNamespace(namespace).withLabel("tether.dev/session", JOURNEY).list()
-            .getItems().isEmpty());
+    long suspendedAtNanos = System.nanoTime();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+        .conditionEvaluationListener(diagnoseOnTimeout(JOURNEY))
+        .until(() -> sessions.status(JOURNEY).getPhase() == SessionPhase.Suspended
+            && tether.client().pods().inNamespace(namespace).withLabel("tether.dev/session", JOURNEY).list()
+                .getItems().isEmpty());
+    System.out.printf("suspend -> pod gone and session Suspended: %.1f s%n", (System.nanoTime() - suspendedAtNanos) / 1e9);
     Manifest saved = sessions.manifests(JOURNEY).get(0);
     assertThat(saved.epoch()).isEqualTo(epoch);
     assertThat(saved.createdAt()).as("the final checkpoint, taken on SIGTERM").isAfter(suspendedAtTime);
@@ -220,17 +224,25 @@ class SessionsOnRealNodesIT {
 
   private static void awaitRunning(String name, long epoch, Duration timeout) {
     await().atMost(timeout).pollInterval(Duration.ofMillis(500))
-        .conditionEvaluationListener(condition -> {
-          if (condition.getRemainingTimeInMS() <= 0) {
-            System.out.println(tether.operatorLogs());
-            // What the session and its pods looked like when the wait gave up: the step it was stuck in.
-            System.out.println(io.fabric8.kubernetes.client.utils.Serialization.asYaml(sessions.status(name)));
-            tether.client().pods().inNamespace(namespace).list().getItems().forEach(p -> System.out.println(
-                p.getMetadata().getName() + " node=" + p.getSpec().getNodeName() + " "
-                    + io.fabric8.kubernetes.client.utils.Serialization.asYaml(p.getStatus().getConditions())));
-          }
-        })
+        .conditionEvaluationListener(diagnoseOnTimeout(name))
         .until(() -> sessions.runningAndReady(name, epoch));
+  }
+
+  /** When a wait gives up: the operator's log, the session's status and its pods, so the step it was stuck in shows. */
+  private static org.awaitility.core.ConditionEvaluationListener<Object> diagnoseOnTimeout(String name) {
+    java.util.concurrent.atomic.AtomicBoolean printed = new java.util.concurrent.atomic.AtomicBoolean();
+    return condition -> {
+      if (condition.getRemainingTimeInMS() <= condition.getPollInterval().toMillis() && !printed.getAndSet(true)) {
+        System.out.println(tether.operatorLogs());
+        System.out.println(io.fabric8.kubernetes.client.utils.Serialization.asYaml(sessions.status(name)));
+        tether.client().pods().inNamespace(namespace).list().getItems().forEach(p -> System.out.println(
+            p.getMetadata().getName() + " node=" + p.getSpec().getNodeName() + " deletionTimestamp="
+                + p.getMetadata().getDeletionTimestamp() + " "
+                + io.fabric8.kubernetes.client.utils.Serialization.asYaml(p.getStatus())));
+        tether.client().v1().events().inNamespace(namespace).list().getItems().forEach(e -> System.out.println(
+            e.getLastTimestamp() + " " + e.getInvolvedObject().getName() + " " + e.getReason() + ": " + e.getMessage()));
+      }
+    };
   }
 
   private static MigrationRecord lastMigration() {
