@@ -23,6 +23,7 @@ class ValuesSchemaTest {
       "watchNamespaces[0]|Agents_A|watchNamespaces.0: Does not match pattern",
       "etcd.endpoints[0]|etcd:2379|etcd.endpoints.0: Does not match pattern",
       "fencing.allowOutOfServiceTaint|yes|fencing.allowOutOfServiceTaint: Invalid type. Expected: boolean, given: string",
+      "fencing.allowVolumeAttachmentDelete|1|fencing.allowVolumeAttachmentDelete: Invalid type. Expected: boolean, given: integer",
   })
   void rejectsBadValueWithClearMessage(String key, String value, String message) {
     HelmResult result = CHART.template("t", "tether-system", "--set", key + "=" + value);
