@@ -2,6 +2,7 @@ package dev.tether.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -24,6 +25,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What {@code helm template} renders, checked object by object. */
 class ChartRenderTest {
@@ -96,6 +99,43 @@ class ChartRenderTest {
       assertThat(verbs(allClusterRules(fencing), "", "nodes"))
           .containsExactlyInAnyOrder("get", "list", "watch", "patch");
       assertThat(verbs(allClusterRules(fencing), "storage.k8s.io", "volumeattachments")).doesNotContain("delete");
+    }
+
+    /**
+     * A fencing value must both grant the verb and tell the operator to use it: a grant the operator never
+     * uses is a privilege without a purpose, and the setting without the grant fails with 403.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "fencing.allowOutOfServiceTaint, TETHER_ALLOW_OUT_OF_SERVICE_TAINT, '', nodes, patch",
+        "fencing.allowVolumeAttachmentDelete, TETHER_ALLOW_VOLUME_ATTACHMENT_DELETE, storage.k8s.io, volumeattachments, delete",
+    })
+    void fencingValueGrantsTheVerbAndEnablesTheFeatureTogether(String value, String env, String group,
+        String resource, String verb) {
+      RenderedChart on = CHART.render("tether-operator", NS, "--set", value + "=true");
+      assertThat(env(operator(on))).containsEntry(env, "true");
+      assertThat(verbs(allClusterRules(on), group, resource)).contains(verb);
+
+      RenderedChart off = CHART.render("tether-operator", NS, "--set", value + "=false");
+      for (RenderedChart chart : List.of(DEFAULTS, off)) {
+        assertThat(env(operator(chart))).containsEntry(env, "false");
+        assertThat(verbs(allClusterRules(chart), group, resource)).doesNotContain(verb);
+      }
+    }
+
+    @Test
+    void theOperatorReadsTheFencingSettingsTheChartPasses() {
+      assertThat(settings(DEFAULTS).allowOutOfServiceTaint()).isFalse();
+      assertThat(settings(DEFAULTS).allowVolumeAttachmentDelete()).isFalse();
+      OperatorSettings taint = settings(CHART.render("tether-operator", NS, "--set", "fencing.allowOutOfServiceTaint=true"));
+      assertThat(taint.allowOutOfServiceTaint()).isTrue();
+      assertThat(taint.allowVolumeAttachmentDelete()).isFalse();
+      OperatorSettings detach =
+          settings(CHART.render("tether-operator", NS, "--set", "fencing.allowVolumeAttachmentDelete=true"));
+      assertThat(detach.allowOutOfServiceTaint()).isFalse();
+      assertThat(detach.allowVolumeAttachmentDelete()).isTrue();
+      assertThat(settings(PRODUCTION).allowOutOfServiceTaint()).isTrue();
+      assertThat(settings(PRODUCTION).allowVolumeAttachmentDelete()).isTrue();
     }
 
     @Test
@@ -189,6 +229,8 @@ class ChartRenderTest {
           .containsEntry("TETHER_DETECTION_TIMEOUT", "20s")
           .containsEntry("TETHER_MASS_FAILURE_THRESHOLD", "0.5")
           .containsEntry("TETHER_MIGRATIONS_PER_SECOND", "10")
+          .containsEntry("TETHER_ALLOW_OUT_OF_SERVICE_TAINT", "false")
+          .containsEntry("TETHER_ALLOW_VOLUME_ATTACHMENT_DELETE", "false")
           .containsEntry("TETHER_LEADER_ELECTION", "true")
           .containsEntry("TETHER_LEADER_ELECTION_ID", "tether-operator")
           .containsEntry("TETHER_HTTP_PORT", "8080")
@@ -340,6 +382,10 @@ class ChartRenderTest {
   }
 
   // --- helpers
+
+  static OperatorSettings settings(RenderedChart chart) {
+    return OperatorSettings.fromEnv(ChartOperator.environment(chart, "tether-operator-0"));
+  }
 
   static PodSpec operator(RenderedChart chart) {
     return chart.one(Deployment.class).getSpec().getTemplate().getSpec();

@@ -4,15 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tether.api.v1alpha1.AgentSessionStatus;
-import dev.tether.api.v1alpha1.MigrationRecord;
-import dev.tether.operator.metrics.TetherMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -65,13 +59,7 @@ class GrafanaDashboardTest {
 
   @Test
   void operatorMetricsInTheDashboardAreTheOnesTheOperatorPublishes() throws IOException {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    TetherMetrics metrics = new TetherMetrics(registry);
-    metrics.bindSessions(List::of);
-    metrics.bindGuard(() -> false, () -> 0);
-    metrics.detectionDelay(Duration.ofSeconds(21));
-    metrics.transition(new AgentSessionStatus(), completedMigration());
-    String scrape = registry.scrape();
+    String scrape = OperatorScrape.everyMetric();
 
     Set<String> operatorMetrics = new TreeSet<>();
     for (String expr : expressions()) {
@@ -115,16 +103,6 @@ class GrafanaDashboardTest {
     HelmResult text = CHART.template("t", NS, "--set", "metrics.grafanaDashboard.enabled=yes");
     assertThat(text.exitCode()).isNotZero();
     assertThat(text.stderr()).contains("metrics.grafanaDashboard.enabled: Invalid type. Expected: boolean");
-  }
-
-  private static AgentSessionStatus completedMigration() {
-    MigrationRecord record = new MigrationRecord();
-    record.setReason("NodeFailure");
-    record.setDetectedAt("2026-01-01T00:00:00Z");
-    record.setRunningAt("2026-01-01T00:00:12Z");
-    AgentSessionStatus status = new AgentSessionStatus();
-    status.setMigrations(List.of(record));
-    return status;
   }
 
   private static JsonNode dashboard() throws IOException {

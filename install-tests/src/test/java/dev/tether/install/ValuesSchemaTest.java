@@ -23,6 +23,11 @@ class ValuesSchemaTest {
       "watchNamespaces[0]|Agents_A|watchNamespaces.0: Does not match pattern",
       "etcd.endpoints[0]|etcd:2379|etcd.endpoints.0: Does not match pattern",
       "fencing.allowOutOfServiceTaint|yes|fencing.allowOutOfServiceTaint: Invalid type. Expected: boolean, given: string",
+      "fencing.allowVolumeAttachmentDelete|1|fencing.allowVolumeAttachmentDelete: Invalid type. Expected: boolean, given: integer",
+      "metrics.prometheusRule.enabled|yes|metrics.prometheusRule.enabled: Invalid type. Expected: boolean, given: string",
+      "metrics.prometheusRule.alerts.migrationStuck.for|ten|metrics.prometheusRule.alerts.migrationStuck.for: Does not match pattern",
+      "metrics.prometheusRule.alerts.checkpointAge.thresholdSeconds|0|metrics.prometheusRule.alerts.checkpointAge.thresholdSeconds: Must be greater than 0",
+      "metrics.prometheusRule.runbookUrl|wiki|metrics.prometheusRule.runbookUrl: Does not match pattern",
   })
   void rejectsBadValueWithClearMessage(String key, String value, String message) {
     HelmResult result = CHART.template("t", "tether-system", "--set", key + "=" + value);
@@ -63,7 +68,8 @@ class ValuesSchemaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"colour=blue", "image.registry=ghcr.io", "etcd.quickstart.replicas=3", "fencing.force=true"})
+  @ValueSource(strings = {"colour=blue", "image.registry=ghcr.io", "etcd.quickstart.replicas=3", "fencing.force=true",
+      "metrics.prometheusRule.enable=true", "metrics.prometheusRule.alerts.sessionFailed.threshold=1"})
   void rejectsUnknownKeys(String assignment) {
     String key = assignment.substring(0, assignment.indexOf('='));
     String leaf = key.substring(key.lastIndexOf('.') + 1);
