@@ -139,6 +139,20 @@ class ChartRenderTest {
     }
 
     @Test
+    void theAdminsRangesForSessionTimingsReachTheOperator() {
+      var defaults = settings(DEFAULTS).limits();
+      assertThat(defaults.detectionTimeout()).hasToString("15s to 10m");
+      assertThat(defaults.drainCheckpointTimeout()).hasToString("0s to 10m");
+      var set = settings(CHART.render("tether-operator", NS, "--set", "sessionLimits.detectionTimeout.min=30s",
+          "--set", "sessionLimits.detectionTimeout.max=2m", "--set", "sessionLimits.drainCheckpointTimeout.max=1m",
+          "--set", "sessionLimits.migrationWindow.max=2h", "--set", "detectionTimeout=45s")).limits();
+      assertThat(set.detectionTimeout()).hasToString("30s to 2m");
+      assertThat(set.drainCheckpointTimeout()).hasToString("0s to 1m");
+      assertThat(set.migrationWindow()).hasToString("0s to 2h");
+      assertThat(set.volumeDetachTimeout()).as("untouched").isEqualTo(defaults.volumeDetachTimeout());
+    }
+
+    @Test
     void storageClassesAreReadable() {
       assertThat(verbs(allClusterRules(DEFAULTS), "storage.k8s.io", "storageclasses"))
           .containsExactlyInAnyOrder("get", "list", "watch");
