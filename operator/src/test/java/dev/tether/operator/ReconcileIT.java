@@ -10,6 +10,12 @@ import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
 import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.operator.status.Conditions;
 import dev.tether.testbed.sim.SimulatedNode;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -239,6 +245,60 @@ class ReconcileIT {
     assertThat(kept.getMetadata().getOwnerReferences()).isEmpty();
     await().atMost(OperatorTestBed.TIMEOUT).until(() ->
         bed.client().persistentVolumeClaims().inNamespace(ns).withName("drop-checkpoints").get() == null);
+
+    // A new session of the same name takes the retained volume over, and owns it.
+    AgentSession again = bed.create(bed.session(ns, "keep", pool));
+    bed.awaitRunning(ns, "keep", 1);
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("keep-checkpoints").get()
+        .getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid)
+        .containsExactly(bed.get(ns, "keep").getMetadata().getUid());
+    assertThat(again).isNotNull();
+  }
+
+  /**
+   * A user who may create sessions must not take over another app's Service, PDB or volume by naming a session
+   * after it: the session is refused, and the other object is neither changed nor deleted with the session.
+   */
+  @Test
+  void aSessionNamedAfterSomebodyElsesServiceIsRefusedAndTheServiceIsLeftAlone() {
+    Service theirs = bed.client().services().inNamespace(ns).resource(new ServiceBuilder()
+        .withNewMetadata().withName("kafka-headless").withLabels(Map.of("app", "kafka")).endMetadata()
+        .withNewSpec().withClusterIP("None").withSelector(Map.of("app", "kafka")).endSpec().build()).create();
+    PersistentVolumeClaim data = bed.client().persistentVolumeClaims().inNamespace(ns).resource(
+        new PersistentVolumeClaimBuilder().withNewMetadata().withName("trainer-checkpoints").endMetadata()
+            .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+            .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+
+    bed.create(bed.session(ns, "kafka-headless", pool));
+    bed.create(bed.session(ns, "trainer", pool));
+
+    AgentSession refused = bed.awaitSession(ns, "kafka-headless", x -> Conditions.find(x.getStatus().getConditions(),
+        Conditions.READY).map(c -> "NameConflict".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(refused.getStatus().getConditions(), Conditions.READY).get().getMessage())
+        .isEqualTo("a Service named kafka-headless already exists in namespace " + ns + " and does not belong to "
+            + "this session: rename the session, or remove that Service if it is a leftover");
+    AgentSession trainer = bed.awaitSession(ns, "trainer", x -> Conditions.find(x.getStatus().getConditions(),
+        Conditions.READY).map(c -> "NameConflict".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(trainer.getStatus().getConditions(), Conditions.READY).get().getMessage())
+        .contains("a PersistentVolumeClaim named trainer-checkpoints");
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().anyMatch(e -> "NameConflict".equals(e.getReason()) && "Warning".equals(e.getType())));
+    assertThat(bed.pods(ns, "kafka-headless")).isEmpty();
+    assertThat(bed.pods(ns, "trainer")).isEmpty();
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("kafka-headless").delete();
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("trainer").delete();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.get(ns, "kafka-headless") == null
+        && bed.get(ns, "trainer") == null);
+
+    Service after = bed.client().services().inNamespace(ns).withName("kafka-headless").get();
+    assertThat(after.getSpec().getSelector()).isEqualTo(Map.of("app", "kafka"));
+    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(theirs.getMetadata().getResourceVersion());
+    PersistentVolumeClaim dataAfter = bed.client().persistentVolumeClaims().inNamespace(ns)
+        .withName("trainer-checkpoints").get();
+    assertThat(dataAfter.getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(dataAfter.getMetadata().getLabels()).as("not labelled by the operator").isNullOrEmpty();
+    assertThat(dataAfter.getMetadata().getUid()).isEqualTo(data.getMetadata().getUid());
   }
 
   private void setSuspend(String name, boolean suspend) {

@@ -13,6 +13,7 @@ import dev.tether.operator.dependent.SessionLabels;
 import dev.tether.operator.dependent.DisruptionBudgetV1;
 import dev.tether.operator.dependent.DisruptionBudgetV1beta1;
 import dev.tether.operator.dependent.DisruptionBudgets;
+import dev.tether.operator.dependent.NameClaims;
 import dev.tether.operator.dependent.SessionService;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.failover.EpochAuthority;
@@ -84,6 +85,8 @@ import org.slf4j.MDC;
 @GradualRetry(initialInterval = 500, intervalMultiplier = 2.0, maxInterval = 10_000, maxAttempts = Integer.MAX_VALUE - 1)
 public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner<AgentSession> {
   private static final Logger LOG = LoggerFactory.getLogger(AgentSessionReconciler.class);
+  /** How often a session whose object names are taken looks again. */
+  private static final Duration NAME_RECHECK = Duration.ofSeconds(30);
 
   private final OperatorSettings settings;
   private final EpochAuthority epochs;
@@ -164,11 +167,15 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       Components c = components(context);
       Reconciliation r = new Reconciliation(session, podsOf(session, context), context, c.writer, clock.instant());
       List<String> problems = c.validator.validate(session);
+      Optional<String> nameTaken = Optional.empty();
       if (!problems.isEmpty()) {
         invalid(r, "InvalidSpec", String.join("; ", problems), c.events);
       } else if (rejectedAtThisGeneration(session)) {
         String message = Conditions.find(session.getStatus().getConditions(), Conditions.READY).get().getMessage();
         invalid(r, "PodRejected", message, c.events);
+      } else if ((nameTaken = c.names.conflict(session, context)).isPresent()) {
+        invalid(r, "NameConflict", nameTaken.get(), c.events);
+        r.wakeIn(NAME_RECHECK); // the other object may be removed: nothing of it wakes this session
       } else {
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         try {
@@ -223,27 +230,29 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     for (Pod pod : podsOf(session, context)) {
       c.pods.remove(pod, nodeFailure(session, PodView.node(pod)).isPresent());
     }
-    client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)).delete();
+    // Only what is the session's: an object of the same name that is not stays as it is (see NameClaims).
+    c.names.deleteIfOurs(client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)), session);
     if (DisruptionBudgets.policyV1Served(client)) {
-      client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session)).delete();
+      c.names.deleteIfOurs(client.policy().v1().podDisruptionBudget().inNamespace(ns)
+          .withName(DisruptionBudgets.name(session)), session);
     } else {
-      client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session))
-          .delete();
+      c.names.deleteIfOurs(client.policy().v1beta1().podDisruptionBudget().inNamespace(ns)
+          .withName(DisruptionBudgets.name(session)), session);
     }
     var claim = client.persistentVolumeClaims().inNamespace(ns).withName(SessionLabels.claimName(session));
+    boolean ours = Optional.ofNullable(claim.get()).filter(pvc -> NameClaims.isOurs(pvc, session)).isPresent();
     if (session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete) {
-      claim.delete();
+      if (ours) {
+        claim.delete();
+        c.events.normal(session, "VolumeDeleted", "reclaimPolicy Delete: deleted " + SessionLabels.claimName(session));
+      }
       if (checkpoints != null) {
         checkpoints.store().deleteSession(SessionKeys.of(session));
         checkpoints.follower().forget(SessionKeys.of(session));
       }
-      c.events.normal(session, "VolumeDeleted", "reclaimPolicy Delete: deleted " + SessionLabels.claimName(session));
-    } else if (claim.get() != null) {
+    } else if (ours) {
       // Orphan the volume so that garbage collection of the session does not take it along.
-      claim.edit(pvc -> {
-        pvc.getMetadata().setOwnerReferences(new ArrayList<>());
-        return pvc;
-      });
+      c.names.release(claim, session);
       c.events.normal(session, "VolumeRetained", "reclaimPolicy Retain: kept " + SessionLabels.claimName(session));
     }
     return DeleteControl.defaultDelete();
@@ -321,6 +330,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     final EventRecorder events;
     final PodWriter pods;
     final SessionSpecValidator validator;
+    final NameClaims names;
     final SessionLifecycle lifecycle;
     final CheckpointReporter reporter;
 
@@ -329,6 +339,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       writer = new StatusWriter(client.getKubernetesSerialization());
       events = new EventRecorder(client);
       pods = new PodWriter(client);
+      names = new NameClaims(client);
       validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent(),
           settings.limits());
       var factory = new SessionPodFactory(client.getKubernetesSerialization(), decorators);
