@@ -255,6 +255,32 @@ class ReconcileIT {
     assertThat(again).isNotNull();
   }
 
+  /** A pod that happens to have an incarnation's name is not taken for it; the next epoch gets another name. */
+  @Test
+  void aForeignPodWithAnIncarnationsNameIsNeverAdopted() {
+    Pod theirs = bed.client().pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("web-1").endMetadata()
+        .withNewSpec().withNodeName("nowhere").addNewContainer().withName("web").withImage("example.org/web:1")
+        .endContainer().endSpec().build()).create();
+    bed.create(bed.session(ns, "web", pool));
+
+    AgentSession refused = bed.awaitSession(ns, "web", x -> Conditions.find(x.getStatus().getConditions(),
+        Conditions.READY).map(c -> "PodRejected".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(refused.getStatus().getConditions(), Conditions.READY).get().getMessage())
+        .startsWith("a pod named web-1 already exists in namespace " + ns + " and does not belong to this session");
+    assertThat(refused.getStatus().getPhase()).isNotEqualTo(SessionPhase.Running);
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("web").edit(x -> {
+      x.getSpec().getFailover().setMaxMigrations(6);
+      return x;
+    });
+    AgentSession running = bed.awaitRunning(ns, "web", 2);
+    assertThat(running.getStatus().getPodName()).isEqualTo("web-2");
+    Pod after = bed.client().pods().inNamespace(ns).withName("web-1").get();
+    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(theirs.getMetadata().getResourceVersion());
+    assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
+  }
+
   /**
    * A user who may create sessions must not take over another app's Service, PDB or volume by naming a session
    * after it: the session is refused, and the other object is neither changed nor deleted with the session.

@@ -102,6 +102,10 @@ public final class IncarnationStarter {
   private void create(Pod pod) {
     try {
       pods.create(pod);
+    } catch (PodWriter.NameTakenException e) {
+      // Somebody else's pod has this epoch's name: refused until the spec changes, then a new epoch is taken.
+      throw new PodRejectedException(e.getMessage()
+          + "; change the session's spec (any field) to start the next incarnation under another name");
     } catch (KubernetesClientException e) {
       if (e.getCode() == 422 || e.getCode() == 400) {
         throw new PodRejectedException(pod.getMetadata().getName(), e.getStatus() != null

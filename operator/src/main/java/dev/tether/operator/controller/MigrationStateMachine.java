@@ -16,6 +16,7 @@ import dev.tether.operator.failover.NodeFailure;
 import dev.tether.operator.failover.VolumeGate;
 import dev.tether.operator.pod.IncarnationCause;
 import dev.tether.operator.pod.PodView;
+import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.support.Durations;
 import dev.tether.operator.support.Times;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -193,8 +194,9 @@ public final class MigrationStateMachine {
       return;
     }
     Optional<Pod> pod = r.pod(status.getPodName());
-    if (pod.isEmpty() && r.context().getClient().pods().inNamespace(r.session().getMetadata().getNamespace())
-        .withName(status.getPodName()).get() == null) {
+    if (pod.isEmpty() && Optional.ofNullable(r.context().getClient().pods()
+        .inNamespace(r.session().getMetadata().getNamespace()).withName(status.getPodName()).get())
+        .filter(p -> PodWriter.ownedBy(p, r.session())).isEmpty()) {
       // Not created (an earlier pass stopped after the status write) or already gone: a pod of this epoch may
       // still run somewhere, so its epoch is never used again.
       m.setStep(MigrationStep.Rescheduling);

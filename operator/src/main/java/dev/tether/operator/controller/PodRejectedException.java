@@ -8,4 +8,9 @@ public final class PodRejectedException extends RuntimeException {
   public PodRejectedException(String pod, String message) {
     super("the apiserver rejected pod " + pod + " built from spec.template: " + message);
   }
+
+  /** Refused for another reason than the template, said in full. */
+  public PodRejectedException(String message) {
+    super(message);
+  }
 }

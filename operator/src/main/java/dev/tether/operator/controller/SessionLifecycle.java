@@ -108,7 +108,7 @@ public final class SessionLifecycle {
     Optional<Pod> current = r.pod(status.getPodName());
     if (current.isEmpty()) {
       // The cache may not have seen a pod created a moment ago: ask the apiserver before calling it lost.
-      current = pods.fetch(session.getMetadata().getNamespace(), status.getPodName());
+      current = pods.fetch(session, status.getPodName());
     }
     if (current.isEmpty()) {
       lose(r, new Loss(Loss.POD_DELETED, "pod " + status.getPodName() + " disappeared", Optional.empty()), null);

@@ -1,5 +1,6 @@
 package dev.tether.operator.pod;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,16 +15,39 @@ public final class PodWriter {
     this.client = client;
   }
 
-  /** Creates the pod; if one of that name exists already (an interrupted earlier attempt), returns it. */
+  /**
+   * Creates the pod; if one of that name exists already and has the same owner (an interrupted earlier
+   * attempt), returns it. A pod of that name with another owner is somebody else's and is never taken.
+   */
   public Pod create(Pod pod) {
     try {
       return client.pods().resource(pod).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get();
+        Pod existing = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+            .get();
+        if (existing != null && !sameOwner(existing, pod)) {
+          throw new NameTakenException("a pod named " + pod.getMetadata().getName() + " already exists in namespace "
+              + pod.getMetadata().getNamespace() + " and does not belong to this session");
+        }
+        return existing;
       }
       throw e;
     }
+  }
+
+  /** A pod that exists although an earlier write failed: thrown when its name is taken by another owner's pod. */
+  public static final class NameTakenException extends RuntimeException {
+    NameTakenException(String message) {
+      super(message);
+    }
+  }
+
+  private static boolean sameOwner(Pod existing, Pod desired) {
+    var want = desired.getMetadata().getOwnerReferences();
+    var have = existing.getMetadata().getOwnerReferences();
+    return want != null && have != null && have.stream().anyMatch(h -> want.stream()
+        .anyMatch(w -> w.getUid() != null && w.getUid().equals(h.getUid())));
   }
 
   /** Asks the kubelet to stop the pod (default grace period). */
@@ -49,8 +73,17 @@ public final class PodWriter {
     }
   }
 
-  /** A read past the informer cache, for the moment right after a create the cache has not seen yet. */
-  public Optional<Pod> fetch(String namespace, String name) {
-    return Optional.ofNullable(client.pods().inNamespace(namespace).withName(name).get());
+  /**
+   * A read past the informer cache, for the moment right after a create the cache has not seen yet; only a pod
+   * the session owns counts.
+   */
+  public Optional<Pod> fetch(HasMetadata owner, String name) {
+    return Optional.ofNullable(client.pods().inNamespace(owner.getMetadata().getNamespace()).withName(name).get())
+        .filter(p -> ownedBy(p, owner));
+  }
+
+  public static boolean ownedBy(Pod pod, HasMetadata owner) {
+    return pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences().stream()
+        .anyMatch(ref -> owner.getMetadata().getUid().equals(ref.getUid()));
   }
 }
