@@ -1,9 +1,8 @@
 package dev.tether.operator;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.tether.operator.checkpoint.CheckpointStoreSettings;
 import dev.tether.operator.checkpoint.CheckpointWiring;
+import dev.tether.operator.http.OperatorEndpoints;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -12,11 +11,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,12 +51,12 @@ public final class OperatorMain {
           }
         })
         .start();
-    HttpServer http = serve(settings.httpPort(), registry, operator);
+    OperatorEndpoints http = serve(settings.httpPort(), registry, operator);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
       stopping.set(true);
-      http.stop(0);
+      http.close();
       operator.close();
       if (checkpoints != null) {
         checkpoints.close();
@@ -85,27 +81,10 @@ public final class OperatorMain {
     return on;
   }
 
-  static HttpServer serve(int port, PrometheusMeterRegistry registry, TetherOperator operator) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/metrics", exchange -> respond(exchange, 200, registry.scrape()));
-    BooleanSupplier started = () -> operator.operator().getRuntimeInfo().isStarted();
-    server.createContext("/startupz", exchange -> probe(exchange, started.getAsBoolean()));
-    server.createContext("/healthz", exchange -> probe(exchange, started.getAsBoolean()));
-    server.createContext("/readyz", exchange -> probe(exchange, operator.isHealthy()));
-    server.start();
-    return server;
-  }
-
-  private static void probe(HttpExchange exchange, boolean ok) throws IOException {
-    respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "not ready\n");
-  }
-
-  private static void respond(HttpExchange exchange, int code, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(code, bytes.length);
-    try (var out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+  /** The operator's HTTP port (see {@link OperatorEndpoints}), wired to its registry and its runtime state. */
+  static OperatorEndpoints serve(int port, PrometheusMeterRegistry registry, TetherOperator operator)
+      throws IOException {
+    return OperatorEndpoints.start(port, registry::scrape, () -> operator.operator().getRuntimeInfo().isStarted(),
+        operator::isHealthy);
   }
 }

@@ -3,7 +3,7 @@ package dev.tether.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.tether.operator.http.OperatorEndpoints;
 import dev.tether.testbed.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +26,7 @@ class MetricsIT {
     bed.awaitRunning(ns, "metered", 2);
 
     int port = Ports.free();
-    HttpServer server = OperatorMain.serve(port, bed.registry(), bed.operator());
+    OperatorEndpoints server = OperatorMain.serve(port, bed.registry(), bed.operator());
     try {
       HttpClient http = HttpClient.newHttpClient();
       String metrics = await().atMost(OperatorTestBed.TIMEOUT).until(() -> get(http, port, "/metrics").body(),
@@ -40,7 +40,7 @@ class MetricsIT {
       assertThat(get(http, port, "/readyz").statusCode()).isEqualTo(200);
       assertThat(get(http, port, "/healthz").statusCode()).isEqualTo(200);
     } finally {
-      server.stop(0);
+      server.close();
     }
   }
 
