@@ -303,6 +303,21 @@ public final class ContextStore implements AutoCloseable {
 
   // ---- whole session ----
 
+  /**
+   * Deletes the session's checkpoints, restore records and requests in one transaction, and keeps its epoch:
+   * a later session of the same name then starts above every epoch the deleted one used, so none of its
+   * incarnations that still runs somewhere can ever commit into the new session.
+   */
+  public void deleteCheckpoints(SessionKey session) {
+    DeleteOption prefix = DeleteOption.builder().isPrefix(true).build();
+    calls.await("delete checkpoints of " + session, kv.txn().Then(
+        Op.delete(bytes(keys.lastSequence(session)), DeleteOption.DEFAULT),
+        Op.delete(bytes(keys.checkpoints(session)), prefix),
+        Op.delete(bytes(keys.restores(session)), prefix),
+        Op.delete(bytes(keys.checkpointRequest(session)), DeleteOption.DEFAULT),
+        Op.delete(bytes(keys.stopRequest(session)), DeleteOption.DEFAULT)).commit());
+  }
+
   /** Deletes every key of the session (epoch, manifests, restores, requests). */
   public void deleteSession(SessionKey session) {
     calls.await("delete " + session, kv.delete(bytes(keys.session(session)),

@@ -156,6 +156,28 @@ class ContextStoreIT {
   }
 
   @Test
+  void deleteCheckpointsKeepsTheEpochSoASameNameSessionStartsAboveIt() {
+    SessionKey gone = newSession();
+    store.advanceEpoch(gone, 3);
+    store.commit(gone, 3, manifest(1, 3));
+    store.recordRestore(gone, new RestoreRecord(3, null, null, false, "NoCheckpoint", Instant.EPOCH));
+    store.requestStop(gone, 3);
+
+    store.deleteCheckpoints(gone);
+
+    assertThat(store.epoch(gone)).isEqualTo(3);
+    assertThat(store.lastSequence(gone)).isZero();
+    assertThat(store.manifests(gone)).isEmpty();
+    assertThat(store.restore(gone, 3)).isEmpty();
+    assertThat(store.stopRequest(gone)).isEmpty();
+    assertThat(store.commit(gone, 3, manifest(1, 3))).as("the old incarnation commits on")
+        .isInstanceOf(CommitResult.Committed.class);
+    store.advanceEpoch(gone, 4);
+    assertThat(store.commit(gone, 3, manifest(2, 3))).as("until a newer one took over")
+        .isInstanceOf(CommitResult.Fenced.class);
+  }
+
+  @Test
   void watchDeliversTypedEvents() {
     SessionKey session = SessionKey.of("team-watch", "agent-1");
     SessionKey elsewhere = SessionKey.of("team-other", "agent-1");

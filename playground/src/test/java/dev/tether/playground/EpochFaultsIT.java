@@ -105,6 +105,45 @@ class EpochFaultsIT {
     assertThat(bed.store().latest(key).orElseThrow().epoch()).isEqualTo(1);
   }
 
+  /**
+   * reclaimPolicy Delete fences the session's incarnations, then removes its checkpoints but not its epoch: a
+   * new session of the same name starts above every epoch of the deleted one, so none of its incarnations
+   * (still stopping, or cut off) can commit into the new session.
+   */
+  @Test
+  void aSameNameSessionAfterDeleteStartsAboveTheDeletedOnesEpochs() {
+    String ns = PlaygroundBed.newNamespace("reborn");
+    String pool = PlaygroundBed.newPool();
+    PlaygroundBed.addNode(pool, "a");
+    SessionKey key = SessionKey.of(ns, "reborn");
+    AgentSession first = new StepAgentSession(STEPS, Duration.ofMillis(150), 3, "4s",
+        Map.of(PlaygroundBed.POOL_LABEL, pool)).build(ns, "reborn");
+    first.getSpec().getCheckpoint().setReclaimPolicy(dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy.Delete);
+    bed.client().resource(first).create();
+    PlaygroundBed.awaitSession(ns, "reborn", TIMEOUT, s -> s.getStatus().getPhase() == SessionPhase.Running
+        && s.getStatus().getLastCheckpoint() != null);
+    assertThat(bed.store().epoch(key)).isEqualTo(1);
+
+    bed.client().resource(first).delete();
+    await().atMost(TIMEOUT).until(() -> PlaygroundBed.get(ns, "reborn") == null
+        && bed.client().persistentVolumeClaims().inNamespace(ns).withName("reborn-checkpoints").get() == null);
+    assertThat(bed.store().manifests(key)).as("its checkpoints went with it").isEmpty();
+    assertThat(bed.store().epoch(key)).as("epoch 1 fenced by the deletion").isEqualTo(2);
+
+    first.getMetadata().setResourceVersion(null);
+    first.getMetadata().setUid(null);
+    first.setStatus(null);
+    bed.client().resource(first).create();
+    AgentSession reborn = PlaygroundBed.awaitSession(ns, "reborn", TIMEOUT, s -> s.getStatus().getPhase()
+        == SessionPhase.Running && s.getStatus().getLastCheckpoint() != null);
+    assertThat(reborn.getStatus().getEpoch()).as("above the deletion's fence: %s",
+        io.fabric8.kubernetes.client.utils.Serialization.asYaml(reborn.getStatus())).isEqualTo(3);
+    assertThat(reborn.getStatus().getPodName()).isEqualTo("reborn-3");
+    assertThat(reborn.getStatus().getMigrationCount()).isZero();
+    assertCommitsInItsOwnEpoch(ns, "reborn", 3);
+    assertThat(bed.store().manifests(key)).extracting(Manifest::epoch).containsOnly(3L);
+  }
+
   private SimulatedNode startOnItsOwnPool(String ns, String name) {
     return startOnItsOwnPool(ns, name, 3);
   }

@@ -227,6 +227,14 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     Components c = components(context);
     var client = context.getClient();
     String ns = session.getMetadata().getNamespace();
+    boolean discard = session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete;
+    if (discard && checkpoints != null) {
+      // Its checkpoints are about to go: fence every incarnation first, so that none still stopping commits
+      // after the delete and hands a same-name successor a checkpoint whose blob is gone.
+      var key = SessionKeys.of(session);
+      long current = session.getStatus() == null ? 0 : session.getStatus().getEpoch();
+      checkpoints.store().advanceEpoch(key, Math.max(current, checkpoints.store().epoch(key)) + 1);
+    }
     for (Pod pod : podsOf(session, context)) {
       c.pods.remove(pod, nodeFailure(session, PodView.node(pod)).isPresent());
     }
@@ -247,7 +255,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
         c.events.normal(session, "VolumeDeleted", "reclaimPolicy Delete: deleted " + SessionLabels.claimName(session));
       }
       if (checkpoints != null) {
-        checkpoints.store().deleteSession(SessionKeys.of(session));
+        checkpoints.store().deleteCheckpoints(SessionKeys.of(session));
         checkpoints.follower().forget(SessionKeys.of(session));
       }
     } else if (ours) {
