@@ -137,14 +137,15 @@ final class SessionState {
     return draining;
   }
 
-  /** The final checkpoint (a commit that started after SIGTERM) was answered. */
+  /** The final checkpoint (marked final, or a commit that started after SIGTERM) was answered. */
   synchronized void finalCommitAnswered() {
     answeredWhileDraining = true;
     notifyAll();
   }
 
   /**
-   * After SIGTERM: keeps serving until the agent's final checkpoint was answered, the operator asked this
+   * After SIGTERM: keeps serving until the agent's final checkpoint was answered (also if that happened just
+   * before SIGTERM reached this container), the operator asked this
    * incarnation to stop, or {@code timeout} passed (the kubelet kills the container at its grace period anyway).
    */
   synchronized DrainEnd awaitDrained(Duration timeout) throws InterruptedException {

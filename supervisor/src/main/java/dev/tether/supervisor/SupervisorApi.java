@@ -118,9 +118,14 @@ final class SupervisorApi {
     handler.handle(exchange);
   }
 
+  /** Marks the agent's last checkpoint before it exits (it saves on SIGTERM): the supervisor may then stop. */
+  static final String FINAL_HEADER = "X-Tether-Final";
+
   // POST /v1/checkpoints
   private void postCheckpoint(HttpExchange exchange) throws IOException {
-    boolean afterSigterm = state.draining();
+    // The kubelet signals both containers at once, so the agent's final save may arrive before the
+    // supervisor's own SIGTERM: the header says so either way.
+    boolean last = state.draining() || "true".equalsIgnoreCase(exchange.getRequestHeaders().getFirst(FINAL_HEADER));
     if (state.fenced()) {
       fenced(exchange, state.currentEpoch());
       return;
@@ -159,7 +164,7 @@ final class SupervisorApi {
       Http.json(exchange, 201, Http.object().put("sequence", m.sequence()).put("epoch", m.epoch())
           .put("digest", m.digest()).put("size", m.size()));
       exchange.close();
-      if (afterSigterm) {
+      if (last) {
         state.finalCommitAnswered();
       }
       writer.applyRetention();

@@ -29,9 +29,17 @@ final class AgentClient {
   }
 
   HttpResponse<String> post(byte[] blob, Map<String, String> metadata) {
+    return post(blob, metadata, false);
+  }
+
+  /** {@code last}: marked as the agent's final checkpoint (X-Tether-Final). */
+  HttpResponse<String> post(byte[] blob, Map<String, String> metadata, boolean last) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/checkpoints"))
         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(blob));
     metadata.forEach((key, value) -> request.header("X-Tether-Meta-" + key, value));
+    if (last) {
+      request.header("X-Tether-Final", "true");
+    }
     return send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 

@@ -152,6 +152,32 @@ class SupervisorLifecycleIT {
     assertThat(operator.latest(session).orElseThrow().metadata()).containsEntry("step", "9");
   }
 
+  /**
+   * The kubelet signals the agent and the supervisor at once: the agent's final save can be answered before
+   * the supervisor's own SIGTERM arrives. Marked final, it still ends the drain, at once and not at the deadline.
+   */
+  @Test
+  void aFinalCheckpointAnsweredJustBeforeSigtermEndsTheDrainAtOnce() throws Exception {
+    Supervisor supervisor = sidecar(1);
+    AgentClient agent = new AgentClient(supervisor);
+    assertThat(agent.post("regular".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+    var reply = agent.post("final".getBytes(UTF_8), Map.of("step", "10"), true);
+    assertThat(reply.statusCode()).as(reply.body()).isEqualTo(201);
+
+    long start = System.nanoTime();
+    assertThat(supervisor.drain(Duration.ofSeconds(20))).isEqualTo(DrainEnd.FINAL_CHECKPOINT);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(operator.latest(session).orElseThrow().metadata()).containsEntry("step", "10");
+  }
+
+  @Test
+  void aRegularCheckpointBeforeSigtermDoesNotEndTheDrain() throws Exception {
+    Supervisor supervisor = sidecar(1);
+    AgentClient agent = new AgentClient(supervisor);
+    assertThat(agent.post("regular".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+    assertThat(supervisor.drain(Duration.ofMillis(500))).isEqualTo(DrainEnd.DEADLINE);
+  }
+
   @Test
   void afterSigtermItStopsAtTheDeadlineOrWhenTheOperatorSaysTheAgentFinished() throws Exception {
     Supervisor supervisor = sidecar(1);

@@ -93,7 +93,7 @@ public final class StepAgent {
       if (stopRequested.await(config.stepDuration().toMillis(), TimeUnit.MILLISECONDS)) {
         // Saved even when nothing is new: the final checkpoint also tells the supervisor that it may stop.
         config.log().accept("stopping: saving the steps done so far");
-        return save(context).orElse(EXIT_STOPPED);
+        return save(context, true).orElse(EXIT_STOPPED);
       }
       context = context.with(new Step(step, StepResult.of(config.sessionName(), step), config.epoch()));
       listener.stepDone(step);
@@ -131,7 +131,11 @@ public final class StepAgent {
 
   /** Commits the context; empty when saved, the exit code when this incarnation must stop. */
   private Optional<Integer> save(AgentContext context) throws InterruptedException {
-    SupervisorClient.Commit commit = supervisor.commit(context.toJson(), context.lastStep());
+    return save(context, false);
+  }
+
+  private Optional<Integer> save(AgentContext context, boolean last) throws InterruptedException {
+    SupervisorClient.Commit commit = supervisor.commit(context.toJson(), context.lastStep(), last);
     if (commit instanceof SupervisorClient.Commit.Fenced fenced) {
       return Optional.of(fenced(fenced.currentEpoch()));
     }

@@ -109,12 +109,19 @@ final class SupervisorClient {
 
   /** Saves the context; returns only once the supervisor committed it or refused it for good. */
   Commit commit(byte[] context, int step) throws InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/checkpoints"))
+    return commit(context, step, false);
+  }
+
+  /** {@code last}: the agent exits after this one (X-Tether-Final), so its supervisor may stop once it is saved. */
+  Commit commit(byte[] context, int step, boolean last) throws InterruptedException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve("/v1/checkpoints"))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
-        .header("X-Tether-Meta-step", Integer.toString(step))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(context))
-        .build();
+        .header("X-Tether-Meta-step", Integer.toString(step));
+    if (last) {
+      builder.header("X-Tether-Final", "true");
+    }
+    HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(context)).build();
     Backoff backoff = new Backoff();
     while (true) {
       HttpResponse<String> response = sendOrNull(request);
