@@ -23,7 +23,8 @@ public record OperatorSettings(
     String identity,
     NativeSidecar nativeSidecar,
     Duration startupTimeout,
-    SessionLimits limits) {
+    SessionLimits limits,
+    boolean enforcePodSecurityBaseline) {
 
   /** Whether the supervisor runs as a native sidecar: {@code auto} asks the apiserver's version (1.29+). */
   public enum NativeSidecar {
@@ -72,7 +73,8 @@ public record OperatorSettings(
         env.getOrDefault("POD_NAME", "tether-operator-" + ProcessHandle.current().pid()),
         NativeSidecar.parse(env.getOrDefault("TETHER_NATIVE_SIDECAR", "auto")),
         Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")),
-        SessionLimits.fromEnv(env, Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s"))));
+        SessionLimits.fromEnv(env, Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s"))),
+        podSecurityBaseline(env.getOrDefault("TETHER_POD_SECURITY", "baseline")));
   }
 
   /** A new operator-wide default; the floor for sessions comes down with it where it was higher. */
@@ -80,36 +82,50 @@ public record OperatorSettings(
     return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout,
-        limits.admittingDetectionTimeout(timeout));
+        limits.admittingDetectionTimeout(timeout), enforcePodSecurityBaseline);
   }
 
   public OperatorSettings withMassFailureThreshold(double threshold) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
+        enforcePodSecurityBaseline);
   }
 
   public OperatorSettings withLeaderElection(String namespace, String identity) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
-        namespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
+        namespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
+        enforcePodSecurityBaseline);
   }
 
   public OperatorSettings withStartupTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout, limits);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout, limits,
+        enforcePodSecurityBaseline);
   }
 
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
+        enforcePodSecurityBaseline);
   }
 
   public OperatorSettings withLimits(SessionLimits sessionLimits) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
-        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, sessionLimits);
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, sessionLimits,
+        enforcePodSecurityBaseline);
+  }
+
+  private static boolean podSecurityBaseline(String level) {
+    return switch (level.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "baseline" -> true;
+      case "privileged" -> false;
+      default -> throw new IllegalArgumentException("TETHER_POD_SECURITY must be baseline or privileged, not '"
+          + level + "'");
+    };
   }
 }

@@ -19,14 +19,17 @@ import java.util.function.Predicate;
 public final class SessionSpecValidator {
   private final Predicate<String> storageClassExists;
   private final SessionLimits limits;
+  private final boolean enforceBaseline;
 
   /**
    * @param storageClassExists answers whether a StorageClass of that name exists in the cluster
    * @param limits the ranges the admin allows for the failover timings
+   * @param enforceBaseline whether pod templates must keep to the baseline pod security level
    */
-  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits) {
+  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits, boolean enforceBaseline) {
     this.storageClassExists = storageClassExists;
     this.limits = limits;
+    this.enforceBaseline = enforceBaseline;
   }
 
   public List<String> validate(AgentSession session) {
@@ -40,6 +43,9 @@ public final class SessionSpecValidator {
     if (pod == null || pod.getContainers() == null || pod.getContainers().isEmpty()) {
       problems.add("spec.template.spec.containers must list at least one container");
       return problems;
+    }
+    if (enforceBaseline) {
+      problems.addAll(PodSecurityBaseline.violations(pod));
     }
     String mountPath = normalise(spec.getCheckpoint().getMountPath());
     if (pod.getNodeName() != null && !pod.getNodeName().isBlank()) {
