@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -16,14 +18,22 @@ import java.util.function.Function;
  * or it carries the out-of-service taint (checked in this order). A node that renews again before the
  * timeout was never failed: flapping causes no migration. A node alone in the cluster is never failed by
  * silence alone: nothing tells its death from the operator losing sight of it.
+ *
+ * <p>Silence is measured on the operator's own clock: a heartbeat counts from the moment the operator first
+ * saw its new value, not from the time the kubelet wrote into it. A kubelet whose clock runs behind would
+ * otherwise look silent early (and one running ahead, late).
  */
 public final class NodeHealth {
   public static final String OUT_OF_SERVICE_TAINT = "node.kubernetes.io/out-of-service";
 
   private final Function<String, Node> nodes;
   private final Function<String, Lease> leases;
-  /** The newest heartbeat of any node seen so far: up to when the operator's view of the cluster reaches. */
+  /** When the operator last saw any node's heartbeat change: up to when its view of the cluster reaches. */
   private final AtomicReference<Instant> newestHeartbeat = new AtomicReference<>(Instant.MIN);
+  /** Per node, the heartbeat value last seen and when (operator's clock) it was first seen. */
+  private final Map<String, Observed> observed = new ConcurrentHashMap<>();
+
+  private record Observed(Instant heartbeat, Instant seenAt) {}
   /** The last moment the operator could not watch Nodes or Leases; silence before it proves nothing. */
   private final AtomicReference<Instant> blindAt = new AtomicReference<>(Instant.MIN);
 
@@ -41,13 +51,13 @@ public final class NodeHealth {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeDeleted, now,
           "node " + nodeName + " was deleted"));
     }
-    Instant heartbeat = lastHeartbeat(nodeName).orElse(null);
+    Instant heartbeat = lastHeartbeat(nodeName, now).orElse(null);
     Instant lastSeen = heartbeat == null || heartbeat.isAfter(blindAt.get()) ? heartbeat : blindAt.get();
     // Silent for the timeout by the clock, and also while other nodes were heard from: when the operator's
     // own view stalls (apiserver down, watch cut), every Lease freezes and no node crosses this line.
     if (lastSeen != null && lastSeen.plus(timeout).isBefore(now) && lastSeen.plus(timeout).isBefore(newestHeartbeat.get())) {
       return Optional.of(new NodeFailure(nodeName, NodeFailure.Reason.NodeFailed, lastSeen,
-          "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(heartbeat, now).toSeconds()
+          "node " + nodeName + " has not renewed its heartbeat for " + Duration.between(lastSeen, now).toSeconds()
               + "s (timeout " + timeout.toSeconds() + "s)"));
     }
     NodeCondition ready = readyCondition(node);
@@ -69,13 +79,19 @@ public final class NodeHealth {
   }
 
   /**
-   * The newest sign of life: Lease renewal, else the Ready condition's heartbeat. Also advances the newest
-   * heartbeat of the cluster; the failure detector asks about every node twice a second.
+   * When the operator first saw the node's newest sign of life (Lease renewal, else the Ready condition's
+   * heartbeat). Also advances the newest heartbeat of the cluster; the failure detector asks about every node
+   * twice a second, so a renewal is seen within half a second of reaching the operator's cache.
    */
-  public Optional<Instant> lastHeartbeat(String nodeName) {
-    Optional<Instant> seen = heartbeatOf(nodeName);
-    seen.ifPresent(t -> newestHeartbeat.accumulateAndGet(t, (a, b) -> a.isAfter(b) ? a : b));
-    return seen;
+  Optional<Instant> lastHeartbeat(String nodeName, Instant now) {
+    Optional<Instant> beat = heartbeatOf(nodeName);
+    if (beat.isEmpty()) {
+      return Optional.empty();
+    }
+    Observed seen = observed.compute(nodeName, (name, before) ->
+        before != null && before.heartbeat().equals(beat.get()) ? before : new Observed(beat.get(), now));
+    newestHeartbeat.accumulateAndGet(seen.seenAt(), (a, b) -> a.isAfter(b) ? a : b);
+    return Optional.of(seen.seenAt());
   }
 
   private Optional<Instant> heartbeatOf(String nodeName) {
