@@ -152,6 +152,35 @@ class ReconcileIT {
     assertThat(s.getStatus().getPodName()).isEqualTo("nap-2");
   }
 
+  /** A pod of an older incarnation that an interrupted pass left behind is removed, the current one kept. */
+  @Test
+  void aStrayPodOfAnOlderIncarnationIsRemoved() {
+    bed.create(bed.session(ns, "tidy", pool));
+    bed.awaitRunning(ns, "tidy", 1);
+    setSuspend("tidy", true);
+    bed.awaitPhase(ns, "tidy", SessionPhase.Suspended);
+    setSuspend("tidy", false);
+    Pod current = bed.client().pods().inNamespace(ns).withName(bed.awaitRunning(ns, "tidy", 2).getStatus()
+        .getPodName()).get();
+
+    Pod stray = new io.fabric8.kubernetes.api.model.PodBuilder(current).editMetadata().withName("tidy-1")
+        .withResourceVersion(null).withUid(null).withCreationTimestamp(null).addToLabels(Tether.LABEL_EPOCH, "1")
+        .endMetadata().withStatus(null).build();
+    bed.client().pods().inNamespace(ns).resource(stray).create();
+
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> {
+      Pod p = bed.client().pods().inNamespace(ns).withName("tidy-1").get();
+      return p == null || p.getMetadata().getDeletionTimestamp() != null;
+    });
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().anyMatch(e -> "StrayRemoved".equals(e.getReason())));
+    AgentSession s = bed.get(ns, "tidy");
+    assertThat(s.getStatus().getEpoch()).isEqualTo(2);
+    assertThat(s.getStatus().getMigrationCount()).isZero();
+    assertThat(bed.client().pods().inNamespace(ns).withName(current.getMetadata().getName()).get()
+        .getMetadata().getDeletionTimestamp()).isNull();
+  }
+
   @Test
   void invalidSpecIsReportedWithoutAPodAndFixingItRecovers() {
     AgentSession s = bed.session(ns, "bad", pool);

@@ -73,6 +73,7 @@ public final class SessionLifecycle {
       suspend(r);
       return;
     }
+    removeStrays(r);
     if (status.getPhase() == SessionPhase.Succeeded) {
       r.ready("Completed", "the agent finished");
       // Until the supervisor has exited (it may have missed the request while the store was away).
@@ -192,6 +193,26 @@ public final class SessionLifecycle {
     r.degraded("MassFailureGuard", message);
     r.wakeIn(GUARD_RECHECK);
     return true;
+  }
+
+  /**
+   * Pods of older incarnations that are neither the one a migration is fencing nor already stopping: left by
+   * an interrupted pass, or by a deletion that did not go through. The store refuses their commits, but they
+   * may still run and touch the volume. A pod of a later epoch than status is never touched: that is this
+   * pass's view lagging behind, not a stray.
+   */
+  private void removeStrays(Reconciliation r) {
+    var status = r.status();
+    String fencing = status.getMigration() == null ? null : status.getMigration().getFromPod();
+    for (Pod pod : r.pods()) {
+      long epoch = PodView.epoch(pod);
+      if (epoch > 0 && epoch < status.getEpoch() && !pod.getMetadata().getName().equals(fencing)
+          && !PodView.isTerminating(pod)) {
+        pods.remove(pod, nodeFailure.apply(r.session(), PodView.node(pod)).isPresent());
+        events.normal(r.session(), "StrayRemoved", "removed pod " + pod.getMetadata().getName() + " of incarnation "
+            + epoch + ", older than the current " + status.getEpoch());
+      }
+    }
   }
 
   private void lose(Reconciliation r, Loss loss, Pod pod) {
