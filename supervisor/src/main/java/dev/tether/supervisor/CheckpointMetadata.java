@@ -31,6 +31,14 @@ final class CheckpointMetadata {
         metadata.put(key.substring(QUERY_PREFIX.length()).toLowerCase(Locale.ROOT), value);
       }
     });
+    // Values go back out as response headers on restore: a line break or other control character there
+    // would make every later restore of this checkpoint fail, so it is refused now.
+    metadata.forEach((key, value) -> {
+      if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+        throw new IllegalArgumentException("metadata '" + key + "' contains a control character (line break?): "
+            + "values must be printable text");
+      }
+    });
     return Manifest.validMetadata(metadata);
   }
 

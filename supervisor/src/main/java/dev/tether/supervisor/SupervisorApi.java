@@ -136,6 +136,16 @@ final class SupervisorApi {
       return;
     }
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    boolean chunked = exchange.getRequestHeaders().getFirst("Transfer-Encoding") != null;
+    if (length == null && !chunked) {
+      // The JDK reads such a body as empty: committed, it would become the restore point.
+      Http.error(exchange, 411, "length-required", "send the checkpoint with Content-Length or chunked");
+      return;
+    }
+    if (length != null && Long.parseLong(length.trim()) == 0) {
+      Http.error(exchange, 400, "empty-checkpoint", "an empty checkpoint would restore nothing; send the context");
+      return;
+    }
     if (length != null && Long.parseLong(length.trim()) > config.maxCheckpointBytes()) {
       tooLarge(exchange);
       return;
@@ -272,7 +282,7 @@ final class SupervisorApi {
     try {
       String raw = Http.query(exchange).getOrDefault("wait", "0");
       wait = Duration.ofSeconds(Long.parseLong(raw.endsWith("s") ? raw.substring(0, raw.length() - 1) : raw));
-    } catch (NumberFormatException e) {
+    } catch (IllegalArgumentException e) { // a bad number or a bad %-escape
       Http.error(exchange, 400, "bad-wait", "wait is a number of seconds");
       return;
     }

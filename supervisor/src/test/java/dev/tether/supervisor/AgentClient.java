@@ -43,6 +43,16 @@ final class AgentClient {
     return send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** With metadata as query parameters, exactly as given (already %-encoded). */
+  HttpResponse<String> postWithQuery(byte[] blob, String query) {
+    return send(HttpRequest.newBuilder(URI.create(base + "/v1/checkpoints?" + query)).timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  int port() {
+    return URI.create(base).getPort();
+  }
+
   /** Sent chunked, without a Content-Length. */
   HttpResponse<String> postStreamed(byte[] blob) {
     return send(HttpRequest.newBuilder(URI.create(base + "/v1/checkpoints")).timeout(Duration.ofSeconds(30))

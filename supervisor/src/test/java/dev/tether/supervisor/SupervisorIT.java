@@ -233,6 +233,33 @@ class SupervisorIT {
     }
   }
 
+  /** Input that would poison every later restore, or commit nothing as a restore point, is refused up front. */
+  @Test
+  void anEmptyBodyOrALineBreakInMetadataIsRefusedAndNothingIsCommitted() throws IOException {
+    AgentClient agent = readyAgent(incarnation(config(1)));
+    var empty = agent.post(new byte[0], Map.of());
+    assertThat(empty.statusCode()).as(empty.body()).isEqualTo(400);
+    assertThat(empty.body()).contains("empty-checkpoint");
+    var query = agent.postWithQuery("context".getBytes(java.nio.charset.StandardCharsets.UTF_8), "meta.note=a%0Ab");
+    assertThat(query.statusCode()).as(query.body()).isEqualTo(400);
+    assertThat(query.body()).contains("control character");
+    assertThat(operator.manifests(session)).as("nothing refused was committed").isEmpty();
+    // Raw requests, since no HTTP client sends these: a bad %-escape, and a POST with neither Content-Length
+    // nor chunked encoding, which the JDK would read as an empty body.
+    assertThat(raw(agent, "GET /v1/checkpoint-request?wait=%zz HTTP/1.1")).startsWith("HTTP/1.1 400");
+    assertThat(raw(agent, "POST /v1/checkpoints HTTP/1.1")).startsWith("HTTP/1.1 411");
+    assertThat(operator.manifests(session)).isEmpty();
+  }
+
+  private static String raw(AgentClient agent, String requestLine) throws IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", agent.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write((requestLine + "\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
   @Test
   void retentionDeletesOldManifestsAndTheirBlobs() throws IOException {
     AgentClient agent = readyAgent(incarnation(config(1).withRetain(2)));
