@@ -144,6 +144,35 @@ class EpochFaultsIT {
     assertThat(bed.store().manifests(key)).extracting(Manifest::epoch).containsOnly(3L);
   }
 
+  /**
+   * A pod create refused with 403 (a quota, an admission policy) creates nothing: the session waits with
+   * reason PodForbidden and creates the same epoch's pod again later; no migration is counted, no epoch burnt.
+   */
+  @Test
+  void aForbiddenPodCreateIsRetriedWithTheSameEpoch() {
+    String ns = PlaygroundBed.newNamespace("quota");
+    String pool = PlaygroundBed.newPool();
+    PlaygroundBed.addNode(pool, "a");
+    int before = faults.injectedForbidden();
+    faults.forbidNext(request -> "POST".equals(request.method())
+        && request.path().endsWith("/namespaces/" + ns + "/pods"), 2);
+    bed.client().resource(new StepAgentSession(STEPS, Duration.ofMillis(150), 3, "4s",
+        Map.of(PlaygroundBed.POOL_LABEL, pool)).build(ns, "quota")).create();
+
+    AgentSession held = PlaygroundBed.awaitSession(ns, "quota", TIMEOUT, s -> s.getStatus() != null
+        && s.getStatus().getConditions() != null && s.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "PodForbidden".equals(c.getReason())));
+    assertThat(held.getStatus().getEpoch()).isEqualTo(1);
+
+    AgentSession running = PlaygroundBed.awaitSession(ns, "quota", TIMEOUT, s -> s.getStatus().getPhase()
+        == SessionPhase.Running && s.getStatus().getLastCheckpoint() != null);
+    assertThat(faults.injectedForbidden()).as("both faults fired").isEqualTo(before + 2);
+    assertThat(running.getStatus().getEpoch()).isEqualTo(1);
+    assertThat(running.getStatus().getPodName()).isEqualTo("quota-1");
+    assertThat(running.getStatus().getMigrationCount()).isZero();
+    assertCommitsInItsOwnEpoch(ns, "quota", 1);
+  }
+
   private SimulatedNode startOnItsOwnPool(String ns, String name) {
     return startOnItsOwnPool(ns, name, 3);
   }

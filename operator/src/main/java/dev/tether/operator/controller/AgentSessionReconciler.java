@@ -87,6 +87,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private static final Logger LOG = LoggerFactory.getLogger(AgentSessionReconciler.class);
   /** How often a session whose object names are taken looks again. */
   private static final Duration NAME_RECHECK = Duration.ofSeconds(30);
+  /** How often a session whose pod creation was forbidden (403) tries again. */
+  private static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(10);
 
   private final OperatorSettings settings;
   private final EpochAuthority epochs;
@@ -182,6 +184,11 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           c.lifecycle.reconcile(r);
         } catch (PodRejectedException e) {
           invalid(r, "PodRejected", e.getMessage(), c.events);
+        } catch (PodForbiddenException e) {
+          // A quota or policy may change without the session changing: look again, with the same epoch.
+          invalid(r, "PodForbidden", e.getMessage() + "; retrying every " + FORBIDDEN_RECHECK.toSeconds() + "s",
+              c.events);
+          r.wakeIn(FORBIDDEN_RECHECK);
         } catch (StoreUnavailableException e) {
           // Running sessions keep running; only a new incarnation has to wait for its epoch.
           r.degraded("CheckpointStoreUnavailable", "the checkpoint store cannot be reached: " + e.getMessage());

@@ -99,6 +99,19 @@ public final class IncarnationStarter {
     return OptionalLong.empty();
   }
 
+  /**
+   * Creates the pod of the epoch status holds again, after its create was forbidden (403: no pod exists). The
+   * store must hold exactly that epoch; otherwise a new one is taken the usual way.
+   */
+  public boolean retryForbidden(Reconciliation r, IncarnationCause cause) {
+    long epoch = r.status().getEpoch();
+    if (epochs.stored(r.session(), epoch) != epoch) {
+      return false;
+    }
+    create(factory.build(r.session(), epoch, cause, Set.of()));
+    return true;
+  }
+
   private void create(Pod pod) {
     try {
       pods.create(pod);
@@ -107,6 +120,10 @@ public final class IncarnationStarter {
       throw new PodRejectedException(e.getMessage()
           + "; change the session's spec (any field) to start the next incarnation under another name");
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        throw new PodForbiddenException(pod.getMetadata().getName(), e.getStatus() != null
+            ? e.getStatus().getMessage() : e.getMessage());
+      }
       if (e.getCode() == 422 || e.getCode() == 400) {
         throw new PodRejectedException(pod.getMetadata().getName(), e.getStatus() != null
             ? e.getStatus().getMessage() : e.getMessage());

@@ -111,6 +111,12 @@ public final class SessionLifecycle {
       // The cache may not have seen a pod created a moment ago: ask the apiserver before calling it lost.
       current = pods.fetch(session, status.getPodName());
     }
+    if (current.isEmpty() && forbiddenBefore(r)
+        && starter.retryForbidden(r, new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), null))) {
+      r.ready("Pending", "created pod " + status.getPodName() + " again after its create was forbidden");
+      r.progressing("Starting", "incarnation " + status.getEpoch() + " is starting");
+      return;
+    }
     if (current.isEmpty()) {
       lose(r, new Loss(Loss.POD_DELETED, "pod " + status.getPodName() + " disappeared", Optional.empty()), null);
       return;
@@ -238,6 +244,12 @@ public final class SessionLifecycle {
       r.ready("Suspending", "waiting for " + remaining.size() + " pod(s) to stop");
       r.progressing("Suspending", "stopping the pod");
     }
+  }
+
+  /** The last pass could not create the current incarnation's pod (403): nothing of it exists to be lost. */
+  private static boolean forbiddenBefore(Reconciliation r) {
+    return dev.tether.operator.status.Conditions.find(r.status().getConditions(),
+        dev.tether.operator.status.Conditions.READY).filter(c -> "PodForbidden".equals(c.getReason())).isPresent();
   }
 
   private static boolean generationUnchanged(Reconciliation r) {

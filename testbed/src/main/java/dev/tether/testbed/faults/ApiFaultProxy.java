@@ -59,9 +59,11 @@ public final class ApiFaultProxy implements AutoCloseable {
   private final Config clientTemplate;
   private final List<OneShot> dropResponses = new CopyOnWriteArrayList<>();
   private final List<OneShot> conflicts = new CopyOnWriteArrayList<>();
+  private final List<OneShot> forbidden = new CopyOnWriteArrayList<>();
   private final List<Hold> holds = new CopyOnWriteArrayList<>();
   private final AtomicInteger dropped = new AtomicInteger();
   private final AtomicInteger conflicted = new AtomicInteger();
+  private final AtomicInteger forbade = new AtomicInteger();
 
   private ApiFaultProxy(Config apiServer) throws IOException, GeneralSecurityException {
     this.target = URI.create(apiServer.getMasterUrl().replaceAll("/+$", ""));
@@ -121,6 +123,20 @@ public final class ApiFaultProxy implements AutoCloseable {
   }
 
   /**
+   * The next {@code times} requests matching {@code which} are answered 403 Forbidden without reaching the
+   * apiserver, as a ResourceQuota or an admission policy would.
+   */
+  public void forbidNext(Predicate<Request> which, int times) {
+    for (int i = 0; i < times; i++) {
+      forbidden.add(new OneShot(which, () -> {}));
+    }
+  }
+
+  public int injectedForbidden() {
+    return forbade.get();
+  }
+
+  /**
    * Watch events of watches whose path matches {@code path} are held back for {@code duration} from now, then
    * delivered in order: an informer cache that lags behind the apiserver.
    */
@@ -139,7 +155,8 @@ public final class ApiFaultProxy implements AutoCloseable {
 
   /** Whether every armed one-shot fault has fired. */
   public boolean allFired() {
-    return dropResponses.stream().allMatch(OneShot::fired) && conflicts.stream().allMatch(OneShot::fired);
+    return dropResponses.stream().allMatch(OneShot::fired) && conflicts.stream().allMatch(OneShot::fired)
+        && forbidden.stream().allMatch(OneShot::fired);
   }
 
   @Override
@@ -157,6 +174,17 @@ public final class ApiFaultProxy implements AutoCloseable {
       if ("websocket".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upgrade"))) {
         // Watches only over plain HTTP, where events can be held; on 503 the client falls back to an HTTP watch.
         exchange.sendResponseHeaders(503, -1);
+        return;
+      }
+      if (fire(forbidden, request)) {
+        forbade.incrementAndGet();
+        LOG.info("fault: 403 for {} {}", request.method(), request.path());
+        byte[] status = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+            + "\"message\":\"pods is forbidden: exceeded quota (injected)\",\"reason\":\"Forbidden\",\"code\":403}")
+            .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(403, status.length);
+        exchange.getResponseBody().write(status);
         return;
       }
       if (fire(conflicts, request)) {
