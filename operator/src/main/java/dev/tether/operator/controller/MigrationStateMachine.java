@@ -164,7 +164,8 @@ public final class MigrationStateMachine {
           }
           // Read first: if the store is down nothing moves on, and no rate-limit token is spent.
           long epoch = starter.nextEpoch(r);
-          Duration wait = rateLimiter.acquire();
+          Duration wait = rateLimiter.acquire(session.getMetadata().getNamespace() + "/"
+              + session.getMetadata().getName());
           if (!wait.isZero()) {
             waiting(r, "RateLimited", "cluster-wide migration rate limit");
             r.wakeIn(wait);
