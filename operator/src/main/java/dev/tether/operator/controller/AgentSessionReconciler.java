@@ -38,6 +38,7 @@ import dev.tether.operator.validation.SessionSpecValidator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
@@ -157,6 +158,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     if (checkpoints != null) {
       sources.add(checkpoints.follower());
     }
+    components = new Components(context.getClient());
     metrics.bindSessions(() -> context.getPrimaryCache().list().toList());
     metrics.bindGuard(detector::isBlind, detector::failedNodes);
     return sources;
@@ -166,7 +168,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   public UpdateControl<AgentSession> reconcile(AgentSession session, Context<AgentSession> context) {
     MDC.put("session", session.getMetadata().getNamespace() + "/" + session.getMetadata().getName());
     try {
-      Components c = components(context);
+      Components c = components;
       Reconciliation r = new Reconciliation(session, podsOf(session, context), context, c.writer, clock.instant());
       List<String> problems = c.validator.validate(session);
       Optional<String> nameTaken = Optional.empty();
@@ -231,7 +233,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
 
   @Override
   public DeleteControl cleanup(AgentSession session, Context<AgentSession> context) {
-    Components c = components(context);
+    Components c = components;
     var client = context.getClient();
     String ns = session.getMetadata().getNamespace();
     boolean discard = session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete;
@@ -324,21 +326,11 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     return detector;
   }
 
-  /** Collaborators that need the client; built once, on the first pass. */
+  /**
+   * Collaborators that need the client and the event sources; built once in {@link #prepareEventSources},
+   * which JOSDK calls before the first reconcile.
+   */
   private volatile Components components;
-
-  private Components components(Context<AgentSession> context) {
-    Components c = components;
-    if (c == null) {
-      synchronized (this) {
-        if (components == null) {
-          components = new Components(context);
-        }
-        c = components;
-      }
-    }
-    return c;
-  }
 
   private final class Components {
     final StatusWriter writer;
@@ -349,8 +341,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     final SessionLifecycle lifecycle;
     final CheckpointReporter reporter;
 
-    Components(Context<AgentSession> context) {
-      var client = context.getClient();
+    Components(KubernetesClient client) {
       writer = new StatusWriter(client.getKubernetesSerialization());
       events = new EventRecorder(client);
       pods = new PodWriter(client);
