@@ -7,7 +7,6 @@ import dev.tether.api.v1alpha1.Migration;
 import dev.tether.api.v1alpha1.MigrationRecord;
 import dev.tether.api.v1alpha1.MigrationStep;
 import dev.tether.api.v1alpha1.SessionPhase;
-import dev.tether.operator.checkpoint.FinalCheckpoint;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.failover.FenceResult;
 import dev.tether.operator.failover.Fencer;

@@ -8,7 +8,6 @@ import dev.tether.api.v1alpha1.AgentSessionSpec;
 import dev.tether.api.v1alpha1.AgentSessionStatus;
 import dev.tether.api.v1alpha1.Migration;
 import dev.tether.operator.checkpoint.CheckpointFollower;
-import dev.tether.operator.checkpoint.FinalCheckpoint;
 import dev.tether.operator.status.StatusWriter;
 import dev.tether.store.ContextStore;
 import dev.tether.store.Manifest;

@@ -1,8 +1,9 @@
-package dev.tether.operator.checkpoint;
+package dev.tether.operator.controller;
 
 import dev.tether.api.v1alpha1.CheckpointRef;
 import dev.tether.api.v1alpha1.RestoreInfo;
-import dev.tether.operator.controller.Reconciliation;
+import dev.tether.operator.checkpoint.CheckpointFollower;
+import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.support.Times;
 import dev.tether.store.Manifest;

@@ -1,7 +1,8 @@
-package dev.tether.operator.checkpoint;
+package dev.tether.operator.controller;
 
 import dev.tether.api.v1alpha1.Migration;
-import dev.tether.operator.controller.Reconciliation;
+import dev.tether.operator.checkpoint.CheckpointFollower;
+import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.operator.support.Durations;
 import dev.tether.operator.support.Times;
 import dev.tether.store.CheckpointRequest;
