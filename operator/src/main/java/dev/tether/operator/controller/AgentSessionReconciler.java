@@ -200,6 +200,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       }
       r.persist();
       metrics.transition(session.getStatus(), r.status());
+      r.detectionDelay().ifPresent(metrics::detectionDelay);
       return r.wakeIn().map(d -> UpdateControl.<AgentSession>noUpdate().rescheduleAfter(d.plusMillis(50)))
           .orElseGet(UpdateControl::noUpdate);
     } finally {

@@ -104,6 +104,7 @@ public final class MigrationStateMachine {
       events.warning(r.session(), "MigrationLimitReached", message);
       return;
     }
+    loss.nodeFailure().ifPresent(f -> r.detected(Duration.between(f.lastSeen(), r.now())));
     Migration m = new Migration();
     m.setStep(MigrationStep.Detected);
     m.setReason(loss.reason());
@@ -223,7 +224,7 @@ public final class MigrationStateMachine {
     addToHistory(r, m, PodView.node(p), r.nowText());
     status.setMigration(null);
     status.setPhase(SessionPhase.Running);
-    r.ready("Running", "incarnation " + status.getEpoch() + " is running on " + PodView.node(p));
+    r.running("incarnation " + status.getEpoch() + " is running on " + PodView.node(p));
     Duration took = Duration.between(Times.parse(m.getDetectedAt()), r.now());
     events.normal(r.session(), "Migrated", "moved from " + m.getFromNode() + " (epoch " + m.getFromEpoch() + ") to "
         + PodView.node(p) + " (epoch " + status.getEpoch() + ") after " + m.getReason() + " in "

@@ -25,7 +25,9 @@ public final class Reconciliation {
   private final Context<AgentSession> context;
   private final StatusWriter writer;
   private Duration wakeIn;
+  private Duration detectionDelay;
 
+  private boolean ready;
   private String readyReason = "Pending";
   private String readyMessage = "";
   private boolean progressing;
@@ -83,9 +85,27 @@ public final class Reconciliation {
     return Optional.ofNullable(wakeIn);
   }
 
+  /** The incarnation is running and Ready: the session's Ready condition is True. */
+  public void running(String message) {
+    ready = true;
+    readyReason = "Running";
+    readyMessage = message;
+  }
+
+  /** Not Ready, for this reason. */
   public void ready(String reason, String message) {
+    ready = false;
     readyReason = reason;
     readyMessage = message;
+  }
+
+  /** How long after its last heartbeat a failed node was noticed, when this pass started a migration for it. */
+  public void detected(Duration delay) {
+    detectionDelay = delay;
+  }
+
+  public Optional<Duration> detectionDelay() {
+    return Optional.ofNullable(detectionDelay);
   }
 
   public void progressing(String reason, String message) {
@@ -109,7 +129,6 @@ public final class Reconciliation {
   void applyConditions() {
     Long generation = session.getMetadata().getGeneration();
     String time = Times.format(now);
-    boolean ready = "Running".equals(readyReason);
     var conditions = Conditions.set(status.getConditions(), Conditions.READY, ready, readyReason, readyMessage,
         generation, time);
     conditions = Conditions.set(conditions, Conditions.PROGRESSING, progressing, progressingReason,

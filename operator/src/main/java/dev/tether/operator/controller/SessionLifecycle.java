@@ -141,7 +141,7 @@ public final class SessionLifecycle {
     status.setNodeName(PodView.node(pod));
     if (PodView.isReady(pod)) {
       status.setPhase(SessionPhase.Running);
-      r.ready("Running", "incarnation " + status.getEpoch() + " is running on " + PodView.node(pod));
+      r.running("incarnation " + status.getEpoch() + " is running on " + PodView.node(pod));
     } else {
       status.setPhase(SessionPhase.Pending);
       Optional<String> unschedulable = PodView.unschedulableMessage(pod);
@@ -195,7 +195,7 @@ public final class SessionLifecycle {
     if (!r.status().getConditions().stream().anyMatch(c -> "MassFailureGuard".equals(c.getReason()))) {
       events.warning(r.session(), "MassFailureGuard", message);
     }
-    r.ready("Running".equals(String.valueOf(r.status().getPhase())) ? "NodeUnreachable" : "Pending", message);
+    r.ready(r.status().getPhase() == SessionPhase.Running ? "NodeUnreachable" : "Pending", message);
     r.degraded("MassFailureGuard", message);
     r.wakeIn(GUARD_RECHECK);
     return true;

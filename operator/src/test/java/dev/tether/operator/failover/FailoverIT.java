@@ -55,6 +55,12 @@ class FailoverIT extends FailoverTestBase {
     // The crashed kubelet confirms nothing: solo-1 is gone only because the operator force-deleted it.
     assertThat(podNames(bed, ns, "solo")).containsExactly("solo-2");
     Failover.awaitWarning(bed, ns, "solo", "NodeFailed");
+    // Heartbeat silence to detection, as the dashboard shows it: at least the detection timeout.
+    var delays = bed.registry().find("tether_detection_delay_seconds").timer();
+    assertThat(delays).isNotNull();
+    assertThat(delays.count()).isPositive();
+    assertThat(delays.max(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isGreaterThanOrEqualTo(Duration.parse("PT" + OperatorTestBed.DETECTION_TIMEOUT).toMillis());
   }
 
   @Test
