@@ -42,9 +42,11 @@ class ChartRenderTest {
     void allNamespacesModeGrantsSessionResourcesThroughAClusterRole() {
       ClusterRole sessions = clusterRoleGranting(DEFAULTS, "", "pods").orElseThrow();
       assertThat(verbs(sessions.getRules(), "", "pods"))
-          .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete", "patch");
+          .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
       assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions/finalizers")).containsExactly("update");
       assertThat(verbs(sessions.getRules(), "", "events")).containsExactlyInAnyOrder("get", "create", "patch");
+      assertThat(grants(sessions.getRules(), "events.k8s.io", "events")).as("the operator writes core v1 Events only")
+          .isFalse();
       assertThat(boundTo(DEFAULTS, sessions)).containsExactly("tether-system/tether-operator");
       assertThat(DEFAULTS.all(Role.class)).noneMatch(role -> grants(role.getRules(), "", "pods"));
     }
@@ -58,7 +60,7 @@ class ChartRenderTest {
           .containsExactlyInAnyOrder("agents-a", "agents-b");
       for (Role role : sessionRoles) {
         assertThat(verbs(role.getRules(), "", "pods"))
-            .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete", "patch");
+            .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
         RoleBinding binding = PRODUCTION.find(RoleBinding.class, b -> b.getMetadata().getNamespace()
             .equals(role.getMetadata().getNamespace()) && b.getRoleRef().getName().equals(role.getMetadata().getName()))
             .orElseThrow();
