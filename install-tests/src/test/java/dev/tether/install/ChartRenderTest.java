@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -216,18 +217,8 @@ class ChartRenderTest {
     void isRestrictedByPodSecurityStandards() {
       for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
         PodSpec pod = operator(chart);
-        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
-        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertRestricted(pod);
         Container container = pod.getContainers().get(0);
-        var sc = container.getSecurityContext();
-        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
-        assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
-        assertThat(sc.getRunAsNonRoot()).isTrue();
-        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
-        assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
-        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(container.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
         assertThat(pod.getVolumes()).anySatisfy(v -> {
           assertThat(v.getName()).isEqualTo("tmp");
@@ -380,6 +371,75 @@ class ChartRenderTest {
     }
   }
 
+  /** The {@code helm test} pod, templates/tests/operator-answers.yaml. */
+  @Nested
+  class TestHook {
+    @Test
+    void isAHelmTestThatLeavesNothingBehindWhenItPasses() {
+      Pod test = testPod(DEFAULTS);
+      assertThat(test.getMetadata().getAnnotations()).containsEntry("helm.sh/hook", "test");
+      assertThat(test.getMetadata().getAnnotations().get("helm.sh/hook-delete-policy").split(","))
+          .containsExactlyInAnyOrder("before-hook-creation", "hook-succeeded");
+      assertThat(test.getSpec().getRestartPolicy()).isEqualTo("Never");
+      assertThat(test.getSpec().getActiveDeadlineSeconds()).isPositive();
+      assertThat(test.getMetadata().getName()).isEqualTo("tether-operator-operator-answers");
+    }
+
+    @Test
+    void asksTheOperatorsMetricsServiceForReadyz() {
+      Service service = DEFAULTS.one(Service.class);
+      Container check = testPod(DEFAULTS).getSpec().getContainers().get(0);
+      assertThat(check.getCommand()).hasSize(3).startsWith("bash", "-c");
+      String script = check.getCommand().get(2);
+      String env = OperatorAnswersTest.serviceEnvPrefix(service.getMetadata().getName());
+      Container operator = operator(DEFAULTS).getContainers().get(0);
+      assertThat(script)
+          .contains("${" + env + "_SERVICE_HOST:-" + service.getMetadata().getName() + "." + NS + ".svc}")
+          .contains("${" + env + "_SERVICE_PORT_HTTP_METRICS:-" + service.getSpec().getPorts().get(0).getPort() + "}")
+          .contains("GET " + operator.getReadinessProbe().getHttpGet().getPath() + " HTTP/1.1");
+      assertThat(service.getSpec().getPorts().get(0).getName()).isEqualTo("http-metrics");
+    }
+
+    @Test
+    void runsTheOperatorImageRestrictedAndWithoutAToken() {
+      for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
+        PodSpec test = testPod(chart).getSpec();
+        assertRestricted(test);
+        Container operator = operator(chart).getContainers().get(0);
+        assertThat(test.getContainers()).singleElement().satisfies(check -> {
+          assertThat(check.getImage()).isEqualTo(operator.getImage());
+          assertThat(check.getImagePullPolicy()).isEqualTo(operator.getImagePullPolicy());
+          assertThat(check.getResources().getLimits()).containsKey("memory");
+        });
+        assertThat(test.getAutomountServiceAccountToken()).isFalse();
+        assertThat(test.getServiceAccountName()).isNull();
+        assertThat(test.getVolumes()).isNullOrEmpty();
+      }
+    }
+
+    @Test
+    void followsTheOperatorsImageSettings() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "--set", "image.tag=1.2.3",
+          "--set", "image.pullPolicy=Never", "--set", "imagePullSecrets[0].name=regcred");
+      PodSpec test = testPod(chart).getSpec();
+      assertThat(test.getContainers().get(0).getImage()).isEqualTo("ghcr.io/tether-dev/tether-operator:1.2.3");
+      assertThat(test.getContainers().get(0).getImagePullPolicy()).isEqualTo("Never");
+      assertThat(test.getImagePullSecrets()).singleElement()
+          .satisfies(secret -> assertThat(secret.getName()).isEqualTo("regcred"));
+    }
+
+    @Test
+    void isNeitherBehindTheOperatorsServiceNorInItsDisruptionBudget() {
+      Map<String, String> labels = testPod(DEFAULTS).getMetadata().getLabels();
+      assertThat(labels).containsEntry("app.kubernetes.io/component", "test");
+      assertThat(labels.entrySet().containsAll(DEFAULTS.one(Service.class).getSpec().getSelector().entrySet()))
+          .as("selected by the metrics Service").isFalse();
+      assertThat(labels.entrySet().containsAll(
+          DEFAULTS.one(Deployment.class).getSpec().getSelector().getMatchLabels().entrySet()))
+          .as("selected by the Deployment and the PodDisruptionBudget").isFalse();
+    }
+  }
+
   @Test
   void everyObjectCarriesTheStandardLabels() {
     assertThat(DEFAULTS.objects()).isNotEmpty().allSatisfy(o -> assertThat(o.getMetadata().getLabels())
@@ -398,6 +458,28 @@ class ChartRenderTest {
   }
 
   // --- helpers
+
+  /** The restricted Pod Security Standard, for the pod and each of its containers. */
+  static void assertRestricted(PodSpec pod) {
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getContainers()).isNotEmpty().allSatisfy(container -> {
+      var sc = container.getSecurityContext();
+      assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+      assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+      assertThat(sc.getRunAsNonRoot()).isTrue();
+      assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+      assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+      assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+      assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    });
+  }
+
+  static Pod testPod(RenderedChart chart) {
+    return chart.one(Pod.class);
+  }
 
   static OperatorSettings settings(RenderedChart chart) {
     return OperatorSettings.fromEnv(ChartOperator.environment(chart, "tether-operator-0"));
