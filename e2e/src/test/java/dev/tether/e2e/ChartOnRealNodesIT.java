@@ -41,6 +41,15 @@ class ChartOnRealNodesIT {
     assertThat(operators).extracting(p -> p.getMetadata().getName()).contains(lease.getSpec().getHolderIdentity());
   }
 
+  /** The chart's own {@code helm test}: a restricted pod on a real node asks the operator's Service for /readyz. */
+  @Test
+  void helmTestFindsTheOperatorAnswering() {
+    var result = tether.release.chart().helm().withKubeconfig(tether.cluster.controlPlane().kubeconfigFile())
+        .run("test", ChartOnRealCluster.RELEASE, "--namespace", tether.namespace, "--timeout", "3m");
+    assertThat(result.exitCode()).as("helm test: %s%n%s", result.stdout(), result.stderr()).isZero();
+    assertThat(result.stdout()).contains("Phase:").contains("Succeeded");
+  }
+
   @Test
   void theQuickstartEtcdRunsFromTheProjectsImageOnARealVolume() {
     List<Pod> etcd = tether.client().pods().inNamespace(tether.namespace)
