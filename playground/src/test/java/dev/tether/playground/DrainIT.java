@@ -23,16 +23,37 @@ class DrainIT {
   @Test
   void aCordonedNodeMovesTheSessionWithAFinalCheckpointAndNoStepIsLost() {
     // Checkpoints every 50 steps: without the final checkpoint the move would lose steps.
-    drain(50);
+    drain(50, SimulatedNode::cordon, SimulatedNode::uncordon);
   }
 
   @Test
   void theAnswerCountsEvenWhenTheAgentCheckpointsAgainBeforeTheOperatorLooks() {
     // A checkpoint at every step: the one answering the request is soon not the newest any more.
-    drain(1);
+    drain(1, SimulatedNode::cordon, SimulatedNode::uncordon);
   }
 
-  private void drain(int checkpointEvery) {
+  /** The cluster autoscaler taints a node before it removes it, without cordoning it: the same planned move. */
+  @Test
+  void theClusterAutoscalersTaintMovesTheSessionLikeADrain() {
+    drain(50, node -> taint(node, true), node -> taint(node, false));
+  }
+
+  private void taint(SimulatedNode node, boolean on) {
+    bed.client().nodes().withName(node.name()).edit(n -> {
+      List<io.fabric8.kubernetes.api.model.Taint> taints = new java.util.ArrayList<>(
+          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
+      taints.removeIf(t -> "ToBeDeletedByClusterAutoscaler".equals(t.getKey()));
+      if (on) {
+        taints.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("ToBeDeletedByClusterAutoscaler")
+            .withValue("1764700000").withEffect("NoSchedule").build());
+      }
+      n.getSpec().setTaints(taints);
+      return n;
+    });
+  }
+
+  private void drain(int checkpointEvery, java.util.function.Consumer<SimulatedNode> mark,
+      java.util.function.Consumer<SimulatedNode> unmark) {
     String ns = PlaygroundBed.newNamespace("drain");
     String pool = PlaygroundBed.newPool();
     List.of("a", "b").forEach(n -> PlaygroundBed.addNode(pool, n));
@@ -45,7 +66,7 @@ class DrainIT {
         .filter(e -> e.kind() == AgentJournal.Kind.STEP).count() >= 5);
 
     SimulatedNode drained = bed.nodes().node(first.getStatus().getNodeName());
-    drained.cordon();
+    mark.accept(drained);
 
     AgentSession moved = PlaygroundBed.awaitSession(ns, "mover", TIMEOUT, s -> s.getStatus().getEpoch() == 2
         && s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getRestoredFrom() != null
@@ -72,6 +93,6 @@ class DrainIT {
     assertThat(done.getStatus().getMigrationCount()).isEqualTo(1);
     FinalContext.assertComplete(FinalContext.read(bed.store(), key, bed.nodes().volumeDir(ns, "mover-checkpoints")),
         "mover", STEPS);
-    drained.uncordon();
+    unmark.accept(drained);
   }
 }

@@ -360,7 +360,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           settings.migrationHistoryLimit(), settings.startupTimeout());
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
-          AgentSessionReconciler.this::nodeFailure, health::isCordoned,
+          AgentSessionReconciler.this::nodeFailure, health::disruption,
           checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout());
     }
   }

@@ -14,7 +14,7 @@ public record Loss(String reason, String message, Optional<NodeFailure> nodeFail
    * never commit again.
    */
   public static final String SUPERSEDED = "Superseded";
-  /** The node was cordoned (kubectl drain): a planned move with a final checkpoint. */
+  /** The node is being drained (cordoned, or tainted by an autoscaler): a planned move with a final checkpoint. */
   public static final String DRAIN = "Drain";
 
   /** Planned moves do not count against maxMigrations or backoff. */

@@ -300,7 +300,7 @@ public final class MigrationStateMachine {
     if (wait.isEmpty()) {
       return true;
     }
-    waiting(r, "FinalCheckpoint", "node " + m.getFromNode() + " is cordoned: waiting up to "
+    waiting(r, "FinalCheckpoint", "node " + m.getFromNode() + " is being drained: waiting up to "
         + r.session().getSpec().getFailover().getDrainCheckpointTimeout() + " for a final checkpoint of incarnation "
         + m.getFromEpoch() + " before the move");
     r.wakeIn(wait.get().compareTo(Duration.ofSeconds(1)) < 0 ? wait.get() : Duration.ofSeconds(1));

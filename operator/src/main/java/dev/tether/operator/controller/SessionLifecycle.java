@@ -30,14 +30,16 @@ public final class SessionLifecycle {
   private final EventRecorder events;
   private final FailureDetector detector;
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
-  private final java.util.function.Predicate<String> cordoned;
+  /** Why a node is about to go away in a planned way (cordon, autoscaler taints), if it is. */
+  private final java.util.function.Function<String, Optional<String>> disruption;
   private final SupervisorStop supervisorStop;
   private final StartupWatch startup;
 
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
-      java.util.function.Predicate<String> cordoned, SupervisorStop supervisorStop, Duration startupTimeout) {
+      java.util.function.Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
+      Duration startupTimeout) {
     this.migrations = migrations;
     this.starter = starter;
     this.pods = pods;
@@ -45,7 +47,7 @@ public final class SessionLifecycle {
     this.events = events;
     this.detector = detector;
     this.nodeFailure = nodeFailure;
-    this.cordoned = cordoned;
+    this.disruption = disruption;
     this.supervisorStop = supervisorStop;
     this.startup = new StartupWatch(startupTimeout, events);
   }
@@ -173,8 +175,9 @@ public final class SessionLifecycle {
     if (PodView.isTerminating(pod)) {
       return Optional.of(new Loss(Loss.POD_DELETED, "pod " + name + " is being deleted", Optional.empty()));
     }
-    if (PodView.node(pod) != null && cordoned.test(PodView.node(pod))) {
-      return Optional.of(new Loss(Loss.DRAIN, "node " + PodView.node(pod) + " was cordoned", Optional.empty()));
+    Optional<String> planned = PodView.node(pod) == null ? Optional.empty() : disruption.apply(PodView.node(pod));
+    if (planned.isPresent()) {
+      return Optional.of(new Loss(Loss.DRAIN, planned.get(), Optional.empty()));
     }
     String hash = pod.getMetadata().getAnnotations() == null ? null
         : pod.getMetadata().getAnnotations().get(SessionPodFactory.ANNOTATION_TEMPLATE_HASH);

@@ -112,10 +112,27 @@ public final class NodeHealth {
     blindAt.accumulateAndGet(now, (a, b) -> a.isAfter(b) ? a : b);
   }
 
-  /** Marked unschedulable, e.g. by kubectl cordon/drain. */
-  public boolean isCordoned(String nodeName) {
+  /** Taints by which node autoscalers announce that they are about to remove the node. */
+  private static final Map<String, String> REMOVAL_TAINTS = Map.of(
+      "ToBeDeletedByClusterAutoscaler", "the cluster autoscaler is removing it",
+      "karpenter.sh/disrupted", "Karpenter is disrupting it",
+      "karpenter.sh/disruption", "Karpenter is disrupting it");
+
+  /**
+   * Why the node is about to go away in a planned way, if it is: cordoned (kubectl drain), or tainted by the
+   * cluster autoscaler or Karpenter before they remove it. Its sessions then move with a final checkpoint.
+   */
+  public Optional<String> disruption(String nodeName) {
     Node node = nodes.apply(nodeName);
-    return node != null && node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    if (node == null || node.getSpec() == null) {
+      return Optional.empty();
+    }
+    if (Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+      return Optional.of("node " + nodeName + " was cordoned");
+    }
+    return node.getSpec().getTaints() == null ? Optional.empty() : node.getSpec().getTaints().stream()
+        .filter(t -> REMOVAL_TAINTS.containsKey(t.getKey())).findFirst()
+        .map(t -> "node " + nodeName + " is tainted " + t.getKey() + ": " + REMOVAL_TAINTS.get(t.getKey()));
   }
 
   public boolean exists(String nodeName) {
