@@ -181,6 +181,53 @@ class ReconcileIT {
         .getMetadata().getDeletionTimestamp()).isNull();
   }
 
+  /** No checkpoint for idleTimeout: the operator suspends the session the way a user would, and it resumes. */
+  @Test
+  void anIdleSessionIsSuspendedAndResumesLikeAnyOther() {
+    AgentSession s = bed.session(ns, "idle", pool);
+    s.getSpec().getLifecycle().setIdleTimeout("3s");
+    bed.create(s);
+    bed.awaitRunning(ns, "idle", 1);
+
+    AgentSession suspended = bed.awaitPhase(ns, "idle", SessionPhase.Suspended);
+    assertThat(suspended.getSpec().isSuspend()).isTrue();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.pods(ns, "idle").isEmpty());
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().anyMatch(e -> "IdleSuspended".equals(e.getReason())));
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()).isNotNull();
+
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("idle").edit(x -> {
+      x.getSpec().getLifecycle().setIdleTimeout(null);
+      x.getSpec().setSuspend(false);
+      return x;
+    });
+    bed.awaitRunning(ns, "idle", 2);
+  }
+
+  /** ttlAfterFinished: a Succeeded session goes once it has passed (Delete), or keeps only its volume (Suspend). */
+  @Test
+  void aFinishedSessionExpiresAfterItsTtl() {
+    AgentSession gone = bed.session(ns, "gone", pool);
+    gone.getSpec().getLifecycle().setTtlAfterFinished("2s");
+    AgentSession kept = bed.session(ns, "kept", pool);
+    kept.getSpec().getLifecycle().setTtlAfterFinished("2s");
+    kept.getSpec().getLifecycle().setAfterFinished(dev.tether.api.v1alpha1.LifecycleSpec.AfterFinished.Suspend);
+    bed.create(gone);
+    bed.create(kept);
+    bed.awaitRunning(ns, "gone", 1);
+    bed.awaitRunning(ns, "kept", 1);
+    node.completePod(ns, "gone-1", 0);
+    node.completePod(ns, "kept-1", 0);
+
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.get(ns, "gone") == null);
+    AgentSession suspended = bed.awaitPhase(ns, "kept", SessionPhase.Suspended);
+    assertThat(suspended.getSpec().isSuspend()).isTrue();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.pods(ns, "kept").isEmpty());
+    assertThat(bed.client().persistentVolumeClaims().inNamespace(ns).withName("kept-checkpoints").get()).isNotNull();
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().filter(e -> "Expired".equals(e.getReason())).count() >= 2);
+  }
+
   @Test
   void invalidSpecIsReportedWithoutAPodAndFixingItRecovers() {
     AgentSession s = bed.session(ns, "bad", pool);

@@ -19,6 +19,9 @@ public class AgentSessionSpec {
   @JsonPropertyDescription("How node failures are detected and how the session is fenced and migrated.")
   private FailoverSpec failover = new FailoverSpec();
 
+  @JsonPropertyDescription("Idle suspend and what happens after the agent finished.")
+  private LifecycleSpec lifecycle = new LifecycleSpec();
+
   @JsonPropertyDescription("When true the pod is removed; the volume and checkpoints are kept. Setting it back "
       + "to false starts a new incarnation that restores the last checkpoint.")
   private boolean suspend;
@@ -45,6 +48,14 @@ public class AgentSessionSpec {
 
   public void setFailover(FailoverSpec failover) {
     this.failover = failover;
+  }
+
+  public LifecycleSpec getLifecycle() {
+    return lifecycle;
+  }
+
+  public void setLifecycle(LifecycleSpec lifecycle) {
+    this.lifecycle = lifecycle;
   }
 
   public boolean isSuspend() {

@@ -361,7 +361,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
           AgentSessionReconciler.this::nodeFailure, health::disruption,
-          checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout());
+          checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout(),
+          new SessionEdits(client));
     }
   }
 }

@@ -34,12 +34,14 @@ public final class SessionLifecycle {
   private final java.util.function.Function<String, Optional<String>> disruption;
   private final SupervisorStop supervisorStop;
   private final StartupWatch startup;
+  private final SessionEdits edits;
 
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
       java.util.function.Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
-      Duration startupTimeout) {
+      Duration startupTimeout, SessionEdits edits) {
+    this.edits = edits;
     this.migrations = migrations;
     this.starter = starter;
     this.pods = pods;
@@ -81,6 +83,7 @@ public final class SessionLifecycle {
       // Until the supervisor has exited (it may have missed the request while the store was away).
       r.pod(status.getPodName()).filter(PodView::supervisorRunning)
           .ifPresent(pod -> supervisorStop.request(session, status.getEpoch()));
+      expireIfDue(r);
       return;
     }
     if (status.getMigration() != null) {
@@ -144,6 +147,7 @@ public final class SessionLifecycle {
     if (PodView.isReady(pod)) {
       status.setPhase(SessionPhase.Running);
       r.running("incarnation " + status.getEpoch() + " is running on " + PodView.node(pod));
+      suspendIfIdle(r);
     } else {
       status.setPhase(SessionPhase.Pending);
       Optional<String> unschedulable = PodView.unschedulableMessage(pod);
@@ -247,6 +251,70 @@ public final class SessionLifecycle {
       r.ready("Suspending", "waiting for " + remaining.size() + " pod(s) to stop");
       r.progressing("Suspending", "stopping the pod");
     }
+  }
+
+  /**
+   * spec.lifecycle.idleTimeout: no checkpoint since the later of the last one and the incarnation's start. The
+   * operator sets spec.suspend as a user would, so resuming is the same for both.
+   */
+  private void suspendIfIdle(Reconciliation r) {
+    String idle = r.session().getSpec().getLifecycle().getIdleTimeout();
+    if (idle == null || idle.isBlank()) {
+      return;
+    }
+    Duration timeout = dev.tether.operator.support.Durations.parse(idle);
+    java.time.Instant since = latest(readySince(r),
+        r.status().getLastCheckpoint() == null ? null : dev.tether.operator.support.Times.parse(
+            r.status().getLastCheckpoint().getTime()));
+    if (since == null) {
+      return;
+    }
+    Duration left = Duration.between(r.now(), since.plus(timeout));
+    if (!left.isNegative() && !left.isZero()) {
+      r.wakeIn(left);
+      return;
+    }
+    edits.suspend(r.session());
+    events.normal(r.session(), "IdleSuspended", "no checkpoint for " + idle + " (spec.lifecycle.idleTimeout): "
+        + "suspended, volume and checkpoints kept; set spec.suspend to false to resume");
+  }
+
+  /** spec.lifecycle.ttlAfterFinished: a Succeeded session is deleted or suspended once it has passed. */
+  private void expireIfDue(Reconciliation r) {
+    var lifecycle = r.session().getSpec().getLifecycle();
+    if (lifecycle.getTtlAfterFinished() == null || lifecycle.getTtlAfterFinished().isBlank()) {
+      return;
+    }
+    java.time.Instant finished = readySince(r);
+    if (finished == null) {
+      return;
+    }
+    Duration left = Duration.between(r.now(),
+        finished.plus(dev.tether.operator.support.Durations.parse(lifecycle.getTtlAfterFinished())));
+    if (!left.isNegative() && !left.isZero()) {
+      r.wakeIn(left);
+      return;
+    }
+    String why = "finished " + lifecycle.getTtlAfterFinished() + " ago (spec.lifecycle.ttlAfterFinished)";
+    if (lifecycle.getAfterFinished() == dev.tether.api.v1alpha1.LifecycleSpec.AfterFinished.Suspend) {
+      edits.suspend(r.session());
+      events.normal(r.session(), "Expired", why + ": suspended, volume and checkpoints kept");
+    } else {
+      events.normal(r.session(), "Expired", why + ": deleted");
+      edits.delete(r.session());
+    }
+  }
+
+  /** When the Ready condition last changed: when the incarnation became Ready, or when the agent finished. */
+  private static java.time.Instant readySince(Reconciliation r) {
+    return dev.tether.operator.status.Conditions.find(r.status().getConditions(),
+            dev.tether.operator.status.Conditions.READY)
+        .map(io.fabric8.kubernetes.api.model.Condition::getLastTransitionTime)
+        .map(java.time.Instant::parse).orElse(null);
+  }
+
+  private static java.time.Instant latest(java.time.Instant a, java.time.Instant b) {
+    return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
   }
 
   /** The last pass could not create the current incarnation's pod (403): nothing of it exists to be lost. */

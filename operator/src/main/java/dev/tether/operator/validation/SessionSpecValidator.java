@@ -84,6 +84,14 @@ public final class SessionSpecValidator {
     if (storageClass != null && !storageClass.isBlank() && !storageClassExists.test(storageClass)) {
       problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
     }
+    var lifecycle = spec.getLifecycle();
+    for (String value : new String[] {lifecycle.getIdleTimeout(), lifecycle.getTtlAfterFinished()}) {
+      try {
+        Durations.parseOr(value, java.time.Duration.ZERO);
+      } catch (IllegalArgumentException e) {
+        problems.add("spec.lifecycle: " + e.getMessage());
+      }
+    }
     FailoverSpec failover = spec.getFailover();
     List<String> timings = limits.check(failover);
     problems.addAll(timings);
