@@ -1,0 +1,47 @@
+package dev.tether.kubectl;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.AgentSessionStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.util.Optional;
+
+/** Reads AgentSessions; a missing session is an error that names it. */
+final class Sessions {
+  private Sessions() {}
+
+  static MixedOperation<AgentSession, KubernetesResourceList<AgentSession>, Resource<AgentSession>> api(
+      KubernetesClient client) {
+    return client.resources(AgentSession.class);
+  }
+
+  static AgentSession get(KubernetesClient client, String namespace, String name) {
+    AgentSession session = api(client).inNamespace(namespace).withName(name).get();
+    if (session == null) {
+      throw new CliError("agentsession " + name + " not found in namespace " + namespace);
+    }
+    return session;
+  }
+
+  static AgentSessionStatus status(AgentSession session) {
+    return session.getStatus() == null ? new AgentSessionStatus() : session.getStatus();
+  }
+
+  static Optional<Condition> ready(AgentSession session) {
+    var conditions = status(session).getConditions();
+    return conditions == null ? Optional.empty()
+        : conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+  }
+
+  static String phase(AgentSession session) {
+    var phase = status(session).getPhase();
+    return phase == null ? "<none>" : phase.name();
+  }
+
+  static String ref(AgentSession session) {
+    return "agentsession/" + session.getMetadata().getName();
+  }
+}
