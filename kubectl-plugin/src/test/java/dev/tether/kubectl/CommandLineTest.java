@@ -22,6 +22,14 @@ class CommandLineTest {
   }
 
   @Test
+  void checkpointsWithoutAStoreSaysHowToGiveOne() {
+    assertThat(run(Map.of(), "checkpoints", "research-agent", "-n", "team-a")).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo(
+        "error: no checkpoint store given: pass --etcd-endpoints or set TETHER_ETCD_ENDPOINTS" + System.lineSeparator());
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
   void aMissingKubeconfigIsOneLine() {
     assertThat(run(Map.of(), "status", "--kubeconfig", "/nonexistent/kubeconfig")).isEqualTo(1);
     assertThat(err.toString()).isEqualTo("error: kubeconfig /nonexistent/kubeconfig does not exist"
