@@ -7,9 +7,11 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.Optional;
 
-/** Reads AgentSessions; a missing session is an error that names it. */
+/** Reads and patches AgentSessions; a missing session is an error that names it. */
 final class Sessions {
   private Sessions() {}
 
@@ -24,6 +26,14 @@ final class Sessions {
       throw new CliError("agentsession " + name + " not found in namespace " + namespace);
     }
     return session;
+  }
+
+  /**
+   * A JSON merge patch of the spec: it changes only the fields it names, so it never overwrites what someone
+   * else changed since we read the session.
+   */
+  static AgentSession mergePatch(KubernetesClient client, String namespace, String name, String json) {
+    return api(client).inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), json);
   }
 
   static AgentSessionStatus status(AgentSession session) {
