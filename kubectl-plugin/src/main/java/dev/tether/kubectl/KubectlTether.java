@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "kubectl tether", mixinStandardHelpOptions = true, version = "kubectl-tether 0.1.0",
     description = "Inspect and steer Tether AgentSessions: status, checkpoints, events, suspend, resume, move.",
     subcommands = {StatusCommand.class, CheckpointsCommand.class, EventsCommand.class, SuspendCommand.class,
-        ResumeCommand.class})
+        ResumeCommand.class, MoveCommand.class})
 public final class KubectlTether implements Runnable {
   @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
       description = "Kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config).")
