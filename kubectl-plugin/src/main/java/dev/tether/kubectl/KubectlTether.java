@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
  * on the PATH for it and passes the arguments through, so the cluster options are kubectl's own, accepted
  * after the subcommand too.
  */
-@Command(name = "kubectl tether", mixinStandardHelpOptions = true, version = "kubectl-tether 0.1.0",
+// scope INHERIT: every subcommand has --help and --version too.
+@Command(name = "kubectl tether", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    version = "kubectl-tether 0.1.0",
     description = "Inspect and steer Tether AgentSessions: status, checkpoints, events, suspend, resume, move.",
     subcommands = {StatusCommand.class, CheckpointsCommand.class, EventsCommand.class, SuspendCommand.class,
         ResumeCommand.class, MoveCommand.class})

@@ -97,10 +97,10 @@ final class StatusCommand implements Callable<Integer> {
             + " bytes, " + checkpoint.getDigest() + ", " + checkpoint.getTime()
             + " (" + Ages.since(checkpoint.getTime(), now) + " ago)"));
     var restored = status.getRestoredFrom();
-    out.println("Restored:    " + (restored == null ? "<none>"
-        : (restored.getSequence() == null ? "no checkpoint (started without state)" : "#" + restored.getSequence())
-            + " in epoch " + restored.getEpoch() + (restored.getReason() == null ? "" : ", " + restored.getReason())
-            + (restored.isFallback() ? " (fallback)" : "")));
+    out.println("Restored:    " + (restored == null ? "<none>" : restored.getSequence() == null
+        ? "no checkpoint (epoch " + restored.getEpoch() + " started without state: " + restored.getReason() + ")"
+        : "#" + restored.getSequence() + " (by epoch " + restored.getEpoch() + ": " + restored.getReason() + ")"
+            + (restored.isFallback() ? ", a fallback" : "")));
     Migration m = status.getMigration();
     out.println("Migration:   " + (m == null ? "none in flight"
         : m.getReason() + " of epoch " + m.getFromEpoch() + " (pod " + m.getFromPod() + " on " + or(m.getFromNode())

@@ -60,6 +60,12 @@ class CommandLineTest {
   }
 
   @Test
+  void everySubcommandHasHelp() {
+    assertThat(run(Map.of(), "move", "--help")).isZero();
+    assertThat(out.toString()).startsWith("Usage: kubectl tether move").contains(MoveCommand.ANNOTATION);
+  }
+
+  @Test
   void oneLineJoinsTheRootCause() {
     var e = new IllegalStateException("list failed\n  at the apiserver",
         new RuntimeException("wrapper", new java.net.ConnectException("Connection refused")));

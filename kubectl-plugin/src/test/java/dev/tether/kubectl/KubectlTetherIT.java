@@ -153,6 +153,8 @@ class KubectlTetherIT {
         && s.getStatus().getRestoredFrom().getEpoch() == 2);
     assertThat(resumed.getStatus().getRestoredFrom().getSequence()).isEqualTo(newest.sequence());
     assertThat(resumed.getStatus().getRestoredFrom().getDigest()).isEqualTo(newest.digest());
+    assertThat(tether("status-resumed", "status", SESSION).out())
+        .contains("Restored:    #" + newest.sequence() + " (by epoch 2: Latest)");
 
     Run move = tether("move", "move", SESSION);
     assertThat(move.exit()).isZero();
