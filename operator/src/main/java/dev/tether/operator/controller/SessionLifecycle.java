@@ -1,6 +1,7 @@
 package dev.tether.operator.controller;
 
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.LifecycleSpec;
 import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.failover.FailureDetector;
@@ -10,11 +11,17 @@ import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
 import dev.tether.operator.pod.SessionPodFactory;
 import dev.tether.operator.pod.SupervisorStop;
+import dev.tether.operator.status.Conditions;
+import dev.tether.operator.support.Durations;
+import dev.tether.operator.support.Times;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Decides, for one pass, what a valid session needs: start its first incarnation, follow the current one,
@@ -31,7 +38,7 @@ public final class SessionLifecycle {
   private final FailureDetector detector;
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
   /** Why a node is about to go away in a planned way (cordon, autoscaler taints), if it is. */
-  private final java.util.function.Function<String, Optional<String>> disruption;
+  private final Function<String, Optional<String>> disruption;
   private final SupervisorStop supervisorStop;
   private final StartupWatch startup;
   private final SessionEdits edits;
@@ -39,7 +46,7 @@ public final class SessionLifecycle {
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
-      java.util.function.Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
+      Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
       Duration startupTimeout, SessionEdits edits) {
     this.edits = edits;
     this.migrations = migrations;
@@ -60,10 +67,10 @@ public final class SessionLifecycle {
     if (status.getPhase() == SessionPhase.Failed) {
       if (generationUnchanged(r)) {
         // Keep the message of the pass that failed the session: it says which loss used up the limit.
-        String why = dev.tether.operator.status.Conditions.find(status.getConditions(),
-                dev.tether.operator.status.Conditions.DEGRADED)
+        String why = Conditions.find(status.getConditions(),
+                Conditions.DEGRADED)
             .filter(c -> "MigrationLimitReached".equals(c.getReason()))
-            .map(io.fabric8.kubernetes.api.model.Condition::getMessage)
+            .map(Condition::getMessage)
             .orElse("the session used up its migrations");
         r.ready("MigrationLimitReached", why + "; change its spec to start it again");
         r.degraded("MigrationLimitReached", why);
@@ -262,9 +269,9 @@ public final class SessionLifecycle {
     if (idle == null || idle.isBlank()) {
       return;
     }
-    Duration timeout = dev.tether.operator.support.Durations.parse(idle);
-    java.time.Instant since = latest(readySince(r),
-        r.status().getLastCheckpoint() == null ? null : dev.tether.operator.support.Times.parse(
+    Duration timeout = Durations.parse(idle);
+    Instant since = latest(readySince(r),
+        r.status().getLastCheckpoint() == null ? null : Times.parse(
             r.status().getLastCheckpoint().getTime()));
     if (since == null) {
       return;
@@ -285,18 +292,18 @@ public final class SessionLifecycle {
     if (lifecycle.getTtlAfterFinished() == null || lifecycle.getTtlAfterFinished().isBlank()) {
       return;
     }
-    java.time.Instant finished = readySince(r);
+    Instant finished = readySince(r);
     if (finished == null) {
       return;
     }
     Duration left = Duration.between(r.now(),
-        finished.plus(dev.tether.operator.support.Durations.parse(lifecycle.getTtlAfterFinished())));
+        finished.plus(Durations.parse(lifecycle.getTtlAfterFinished())));
     if (!left.isNegative() && !left.isZero()) {
       r.wakeIn(left);
       return;
     }
     String why = "finished " + lifecycle.getTtlAfterFinished() + " ago (spec.lifecycle.ttlAfterFinished)";
-    if (lifecycle.getAfterFinished() == dev.tether.api.v1alpha1.LifecycleSpec.AfterFinished.Suspend) {
+    if (lifecycle.getAfterFinished() == LifecycleSpec.AfterFinished.Suspend) {
       edits.suspend(r.session());
       events.normal(r.session(), "Expired", why + ": suspended, volume and checkpoints kept");
     } else {
@@ -306,21 +313,21 @@ public final class SessionLifecycle {
   }
 
   /** When the Ready condition last changed: when the incarnation became Ready, or when the agent finished. */
-  private static java.time.Instant readySince(Reconciliation r) {
-    return dev.tether.operator.status.Conditions.find(r.status().getConditions(),
-            dev.tether.operator.status.Conditions.READY)
-        .map(io.fabric8.kubernetes.api.model.Condition::getLastTransitionTime)
-        .map(java.time.Instant::parse).orElse(null);
+  private static Instant readySince(Reconciliation r) {
+    return Conditions.find(r.status().getConditions(),
+            Conditions.READY)
+        .map(Condition::getLastTransitionTime)
+        .map(Instant::parse).orElse(null);
   }
 
-  private static java.time.Instant latest(java.time.Instant a, java.time.Instant b) {
+  private static Instant latest(Instant a, Instant b) {
     return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
   }
 
   /** The last pass could not create the current incarnation's pod (403): nothing of it exists to be lost. */
   private static boolean forbiddenBefore(Reconciliation r) {
-    return dev.tether.operator.status.Conditions.find(r.status().getConditions(),
-        dev.tether.operator.status.Conditions.READY).filter(c -> "PodForbidden".equals(c.getReason())).isPresent();
+    return Conditions.find(r.status().getConditions(),
+        Conditions.READY).filter(c -> "PodForbidden".equals(c.getReason())).isPresent();
   }
 
   private static boolean generationUnchanged(Reconciliation r) {
