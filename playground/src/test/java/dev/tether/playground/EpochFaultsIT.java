@@ -134,8 +134,10 @@ class EpochFaultsIT {
     first.getMetadata().setUid(null);
     first.setStatus(null);
     bed.client().resource(first).create();
-    AgentSession reborn = PlaygroundBed.awaitSession(ns, "reborn", TIMEOUT, s -> s.getStatus().getPhase()
-        == SessionPhase.Running && s.getStatus().getLastCheckpoint() != null);
+    // What the epochs guarantee, read where they live: the successor's first incarnation took an epoch above
+    // the deletion's fence, and only it commits.
+    AgentSession reborn = PlaygroundBed.awaitSession(ns, "reborn", TIMEOUT, s -> s.getStatus() != null
+        && s.getStatus().getEpoch() > 0);
     assertThat(reborn.getStatus().getEpoch()).as("above the deletion's fence: %s",
         io.fabric8.kubernetes.client.utils.Serialization.asYaml(reborn.getStatus())).isEqualTo(3);
     assertThat(reborn.getStatus().getPodName()).isEqualTo("reborn-3");
