@@ -3,7 +3,6 @@ package dev.tether.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.testbed.EtcdServer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +208,6 @@ class FencingPropertyIT {
   }
 
   private static Manifest manifest(long sequence, long epoch) {
-    return new Manifest(sequence, epoch, "sha256:" + String.format("%064x", sequence), 100 + sequence,
-        Instant.parse("2026-01-01T00:00:00Z").plusSeconds(sequence), Map.of("step", Long.toString(sequence)));
+    return ContextStoreIT.manifest(sequence, epoch);
   }
 }
