@@ -28,10 +28,12 @@ final class StartupCheck implements Runnable {
   private final SupervisorMetrics metrics;
   private final CountDownLatch closed;
   private final String who;
+  private final Rollback rollback;
 
-  StartupCheck(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
-               SupervisorMetrics metrics, CountDownLatch closed) {
+  StartupCheck(SupervisorConfig config, ContextStore store, BlobStore blobs, CheckpointWriter writer,
+               SessionState state, SupervisorMetrics metrics, CountDownLatch closed) {
     this.config = config;
+    this.rollback = new Rollback(config, store, blobs, writer, state);
     this.store = store;
     this.blobs = blobs;
     this.state = state;
@@ -83,6 +85,10 @@ final class StartupCheck implements Runnable {
     }
     long lastSequence = store.lastSequence(config.session());
     Optional<RestoreRecord> recorded = store.restore(config.session(), config.epoch());
+    if (config.rollbackTo() != null) {
+      rollBack(recorded);
+      return;
+    }
     RestoreRecord record;
     boolean refuse;
     Optional<Instant> restoredCreatedAt;
@@ -111,5 +117,24 @@ final class StartupCheck implements Runnable {
     restoredCreatedAt.ifPresent(createdAt -> metrics.restored(fallback, createdAt));
     LOG.info("{} ready; restore point sequence={} fallback={} reason={}", who, record.sequence(),
         record.fallback(), record.reason());
+  }
+
+  private void rollBack(Optional<RestoreRecord> recorded) throws IOException {
+    Optional<Rollback.Result> result = rollback.perform(recorded);
+    if (result.isEmpty()) {
+      LOG.warn("{} FENCED during rollback to #{}", who, config.rollbackTo());
+      return;
+    }
+    RestoreRecord record = result.get().record();
+    if (recorded.isEmpty()) {
+      store.recordRestore(config.session(), record);
+    }
+    if (result.get().refused()) {
+      state.notReady("rollback refused: " + record.reason(), record);
+      LOG.error("{} rollback to #{} refused, not becoming ready: {}", who, config.rollbackTo(), record.reason());
+      return;
+    }
+    state.ready(record, record.sequence());
+    LOG.info("{} ready after rollback: {}", who, record.reason());
   }
 }

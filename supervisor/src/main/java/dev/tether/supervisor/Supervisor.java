@@ -72,7 +72,7 @@ public final class Supervisor implements AutoCloseable {
         probes.start();
       }
       server.start();
-      this.startup = new Thread(new StartupCheck(config, store, blobs, state, metrics, closed), "tether-supervisor-startup");
+      this.startup = new Thread(new StartupCheck(config, store, blobs, writer, state, metrics, closed), "tether-supervisor-startup");
       startup.setDaemon(true);
       startup.start();
     } catch (IOException | RuntimeException e) {

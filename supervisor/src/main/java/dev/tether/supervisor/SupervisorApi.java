@@ -210,6 +210,18 @@ final class SupervisorApi {
       fenced(exchange, state.currentEpoch());
       return;
     }
+    if (config.rollbackTo() != null && !state.ready()) {
+      // Until the rollback commit is in, the newest checkpoint is the one the rollback replaces.
+      Optional<RestoreRecord> refused = state.restoredFrom().filter(r -> r.sequence() == null);
+      if (refused.isPresent()) {
+        Http.error(exchange, 409, "rollback-refused", refused.get().reason());
+      } else {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        Http.error(exchange, 503, "rollback-pending", "rolling back to checkpoint #" + config.rollbackTo()
+            + "; ask again in a moment");
+      }
+      return;
+    }
     try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
       var headers = exchange.getResponseHeaders();
       headers.set("X-Tether-Epoch", Long.toString(config.epoch()));

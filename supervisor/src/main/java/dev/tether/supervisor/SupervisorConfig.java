@@ -21,10 +21,11 @@ import java.util.Objects;
  * @param restorePolicy what to do when the newest checkpoint does not verify
  * @param retain manifests (and blobs) kept per session
  * @param lifecycle how the sidecar runs in its pod; {@link Lifecycle#EMBEDDED} when embedded in another process
+ * @param rollbackTo a rollback: the sequence this incarnation restores instead of the newest, or null
  */
 public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDir, StoreConfig store, String bind,
                                int port, long maxCheckpointBytes, RestorePolicy restorePolicy, int retain,
-                               Lifecycle lifecycle) {
+                               Lifecycle lifecycle, Long rollbackTo) {
   /**
    * How the supervisor lives in its pod.
    *
@@ -68,32 +69,40 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
     if (retain < 1) {
       throw new IllegalArgumentException("retain must be >= 1: " + retain);
     }
+    if (rollbackTo != null && rollbackTo < 1) {
+      throw new IllegalArgumentException("rollbackTo must be >= 1: " + rollbackTo);
+    }
   }
 
   /** Defaults for everything but the essentials (port 0: any free port). */
   public static SupervisorConfig of(SessionKey session, long epoch, Path checkpointDir, StoreConfig store) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, DEFAULT_BIND, 0, DEFAULT_MAX_CHECKPOINT_BYTES,
-        RestorePolicy.LatestVerified, DEFAULT_RETAIN, Lifecycle.EMBEDDED);
+        RestorePolicy.LatestVerified, DEFAULT_RETAIN, Lifecycle.EMBEDDED, null);
   }
 
   public SupervisorConfig withMaxCheckpointBytes(long bytes) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, bytes, restorePolicy, retain,
-        lifecycle);
+        lifecycle, rollbackTo);
   }
 
   public SupervisorConfig withRestorePolicy(RestorePolicy policy) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, policy, retain,
-        lifecycle);
+        lifecycle, rollbackTo);
   }
 
   public SupervisorConfig withRetain(int retain) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain, lifecycle);
+        retain, lifecycle, rollbackTo);
   }
 
   public SupervisorConfig withLifecycle(Lifecycle lifecycle) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain, lifecycle);
+        retain, lifecycle, rollbackTo);
+  }
+
+  public SupervisorConfig withRollbackTo(Long sequence) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
+        retain, lifecycle, sequence);
   }
 
   /** Reads the {@code TETHER_*} variables (see docs/checkpoint-api.md). */
@@ -118,7 +127,9 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
             Integer.parseInt(env.getOrDefault("TETHER_SUPERVISOR_PROBE_PORT", "-1")),
             Duration.ofSeconds(Long.parseLong(env.getOrDefault("TETHER_SHUTDOWN_TIMEOUT_SECONDS",
                 Long.toString(Lifecycle.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds())))),
-            Boolean.parseBoolean(env.getOrDefault("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false"))));
+            Boolean.parseBoolean(env.getOrDefault("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false"))),
+        blankToNull(env.get("TETHER_RESTORE_SEQUENCE")) == null ? null
+            : Long.valueOf(blankToNull(env.get("TETHER_RESTORE_SEQUENCE"))));
   }
 
   private static String required(Map<String, String> env, String name) {

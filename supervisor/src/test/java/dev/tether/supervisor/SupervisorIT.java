@@ -221,6 +221,80 @@ class SupervisorIT {
   }
 
   @Test
+  void aRollbackCommitsTheChosenCheckpointAgainAsTheNewestUnderTheNewEpoch() throws IOException {
+    AgentClient first = readyAgent(incarnation(config(1)));
+    byte[] chosen = "the context worth going back to".getBytes(UTF_8);
+    committed(first.post(chosen, Map.of("step", "1")));
+    committed(first.post("a wrong turn".getBytes(UTF_8), Map.of("step", "2")));
+    committed(first.post("further down the wrong turn".getBytes(UTF_8), Map.of("step", "3")));
+    started.get(0).close();
+    started.clear();
+
+    Supervisor rolledBack = incarnation(config(2).withRollbackTo(1L));
+    AgentClient agent = readyAgent(rolledBack);
+    HttpResponse<byte[]> latest = agent.latest();
+    assertThat(latest.statusCode()).isEqualTo(200);
+    assertThat(latest.body()).isEqualTo(chosen);
+    assertThat(latest.headers().firstValue("X-Tether-Sequence")).contains("4");
+    assertThat(latest.headers().firstValue("X-Tether-Meta-step")).contains("1");
+    assertThat(latest.headers().firstValue("X-Tether-Meta-tether.rollback-of")).contains("1");
+    Manifest copy = operator.latest(session).orElseThrow();
+    assertThat(copy.sequence()).isEqualTo(4);
+    assertThat(copy.epoch()).as("committed under the new incarnation's fence").isEqualTo(2);
+    assertThat(copy.digest()).isEqualTo(AgentClient.sha256(chosen));
+    assertThat(operator.manifests(session)).extracting(Manifest::sequence)
+        .as("the checkpoints after the chosen one stay in the history").containsExactly(4L, 3L, 2L, 1L);
+    RestoreRecord record = operator.restore(session, 2).orElseThrow();
+    assertThat(record.sequence()).isEqualTo(4);
+    assertThat(record.reason()).isEqualTo("Rollback: restored checkpoint #1, committed again as #4");
+    assertThat(committed(agent.post("after the rollback".getBytes(UTF_8), Map.of())).path("sequence").asLong())
+        .isEqualTo(5);
+
+    // A restarted supervisor of the same incarnation does not roll back a second time.
+    rolledBack.close();
+    started.clear();
+    Supervisor restarted = Supervisor.start(config(2).withRollbackTo(1L));
+    started.add(restarted);
+    AgentClient again = readyAgent(restarted);
+    assertThat(again.latest().body()).isEqualTo("after the rollback".getBytes(UTF_8));
+    assertThat(operator.lastSequence(session)).isEqualTo(5);
+
+    // A later failover restores the newest, which now descends from the rollback.
+    restarted.close();
+    started.clear();
+    AgentClient next = readyAgent(incarnation(config(3)));
+    assertThat(next.latest().body()).isEqualTo("after the rollback".getBytes(UTF_8));
+  }
+
+  @Test
+  void aRollbackToACheckpointThatIsGoneOrBrokenRefusesInsteadOfRestoringAnother() throws IOException {
+    AgentClient first = readyAgent(incarnation(config(1)));
+    committed(first.post("one".getBytes(UTF_8), Map.of()));
+    committed(first.post("two".getBytes(UTF_8), Map.of()));
+    started.get(0).close();
+    started.clear();
+    Files.write(volume.resolve("checkpoints/1.blob"), "bit rot".getBytes(UTF_8));
+
+    AgentClient broken = new AgentClient(incarnation(config(2).withRollbackTo(1L)));
+    await().atMost(Duration.ofSeconds(15)).until(() -> operator.restore(session, 2).isPresent());
+    assertThat(operator.restore(session, 2).orElseThrow().reason()).isEqualTo(
+        "RollbackRefused: DigestMismatch: the blob of checkpoint #1 does not match its manifest; nothing restored");
+    assertThat(broken.status("/readyz")).isEqualTo(503);
+    HttpResponse<byte[]> latest = broken.latest();
+    assertThat(latest.statusCode()).as("never the newest in place of the one asked for").isEqualTo(409);
+    assertThat(new String(latest.body(), UTF_8)).contains("rollback-refused");
+    assertThat(operator.lastSequence(session)).isEqualTo(2);
+    started.get(0).close();
+    started.clear();
+
+    AgentClient missing = new AgentClient(incarnation(config(3).withRollbackTo(9L)));
+    await().atMost(Duration.ofSeconds(15)).until(() -> operator.restore(session, 3).isPresent());
+    assertThat(operator.restore(session, 3).orElseThrow().reason())
+        .isEqualTo("RollbackRefused: checkpoint #9 is not in the store (kept: #2, #1); nothing restored");
+    assertThat(missing.status("/readyz")).isEqualTo(503);
+  }
+
+  @Test
   void oversizedCheckpointsAreRejected() throws IOException {
     AgentClient agent = readyAgent(incarnation(config(1).withMaxCheckpointBytes(1024)));
     assertThat(agent.post(new byte[2000], Map.of()).statusCode()).isEqualTo(413);
