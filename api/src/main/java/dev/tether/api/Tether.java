@@ -16,6 +16,8 @@ public final class Tether {
   public static final String ANNOTATION_RESTORE_REASON = GROUP + "/restore-reason";
   public static final String ANNOTATION_PREVIOUS_POD = GROUP + "/previous-pod";
   public static final String ANNOTATION_PREVIOUS_NODE = GROUP + "/previous-node";
+  /** On the pod of an incarnation started by a rollback: the checkpoint it restores. */
+  public static final String ANNOTATION_ROLLBACK_TO = GROUP + "/rollback-to";
 
   /** Environment the operator injects into every container of a session pod. */
   public static final String ENV_SESSION_NAME = "TETHER_SESSION_NAME";
@@ -24,6 +26,8 @@ public final class Tether {
   public static final String ENV_CHECKPOINT_DIR = "TETHER_CHECKPOINT_DIR";
   public static final String ENV_POD_NAME = "TETHER_POD_NAME";
   public static final String ENV_NODE_NAME = "TETHER_NODE_NAME";
+  /** Only in an incarnation started by a rollback: the checkpoint it restores instead of the newest. */
+  public static final String ENV_RESTORE_SEQUENCE = "TETHER_RESTORE_SEQUENCE";
 
   /** Name of the pod volume that mounts the checkpoint PVC. */
   public static final String CHECKPOINT_VOLUME = "tether-checkpoints";

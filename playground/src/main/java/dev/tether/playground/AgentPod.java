@@ -1,5 +1,6 @@
 package dev.tether.playground;
 
+import dev.tether.api.Tether;
 import dev.tether.examples.agent.AgentConfig;
 import dev.tether.examples.agent.AgentListener;
 import dev.tether.examples.agent.StepAgent;
@@ -71,7 +72,9 @@ final class AgentPod implements RunningPod {
         return;
       }
       try {
-        supervisor = Supervisor.start(SupervisorConfig.of(pod.session(), pod.epoch(), pod.checkpointDir(), store));
+        String rollbackTo = pod.env().get(Tether.ENV_RESTORE_SEQUENCE);
+        supervisor = Supervisor.start(SupervisorConfig.of(pod.session(), pod.epoch(), pod.checkpointDir(), store)
+            .withRollbackTo(rollbackTo == null ? null : Long.valueOf(rollbackTo)));
       } catch (IOException | RuntimeException e) {
         LOG.warn("{}: supervisor did not start: {}", who, e.toString());
         exit.complete(1);

@@ -26,6 +26,11 @@ public class AgentSessionSpec {
       + "to false starts a new incarnation that restores the last checkpoint.")
   private boolean suspend;
 
+  @JsonPropertyDescription("Roll back to an older checkpoint: the session moves to a new incarnation that restores "
+      + "checkpoint toSequence and commits it again as the newest (the later ones stay in the history). Acted on "
+      + "once per toSequence and requestId; the outcome is in status.rollback.")
+  private RollbackRequest rollback;
+
   public PodTemplateSpec getTemplate() {
     return template;
   }
@@ -64,5 +69,13 @@ public class AgentSessionSpec {
 
   public void setSuspend(boolean suspend) {
     this.suspend = suspend;
+  }
+
+  public RollbackRequest getRollback() {
+    return rollback;
+  }
+
+  public void setRollback(RollbackRequest rollback) {
+    this.rollback = rollback;
   }
 }

@@ -30,6 +30,9 @@ public class AgentSessionStatus {
   @JsonPropertyDescription("The checkpoint the current incarnation restored.")
   private RestoreInfo restoredFrom;
 
+  @JsonPropertyDescription("The last rollback request the operator acted on (spec.rollback).")
+  private RollbackStatus rollback;
+
   @JsonPropertyDescription("The migration in flight, if any.")
   private Migration migration;
 
@@ -130,4 +133,12 @@ public class AgentSessionStatus {
     this.conditions = conditions;
   }
 
+
+  public RollbackStatus getRollback() {
+    return rollback;
+  }
+
+  public void setRollback(RollbackStatus rollback) {
+    this.rollback = rollback;
+  }
 }

@@ -10,7 +10,7 @@ public class Migration {
   @JsonPropertyDescription("Current step of the migration state machine.")
   private MigrationStep step;
 
-  @JsonPropertyDescription("Why the session is migrating: NodeFailed, NodeDeleted, NodeOutOfService, PodDeleted, Evicted, PodFailed, SpecChanged, Drain or Superseded (the checkpoint store holds a higher epoch than the lost incarnation).")
+  @JsonPropertyDescription("Why the session is migrating: NodeFailed, NodeDeleted, NodeOutOfService, PodDeleted, Evicted, PodFailed, SpecChanged, Drain, Rollback or Superseded (the checkpoint store holds a higher epoch than the lost incarnation).")
   private String reason;
 
   @JsonPropertyDescription("The pod of the lost incarnation.")
@@ -24,6 +24,9 @@ public class Migration {
 
   @JsonPropertyDescription("When the loss was detected (RFC 3339).")
   private String detectedAt;
+
+  @JsonPropertyDescription("Rollback: the checkpoint the new incarnation restores instead of the newest.")
+  private Long rollbackTo;
 
   @JsonPropertyDescription("When the old incarnation was fenced (RFC 3339).")
   private String fencedAt;
@@ -148,5 +151,13 @@ public class Migration {
 
   public void setFinalCheckpoint(String finalCheckpoint) {
     this.finalCheckpoint = finalCheckpoint;
+  }
+
+  public Long getRollbackTo() {
+    return rollbackTo;
+  }
+
+  public void setRollbackTo(Long rollbackTo) {
+    this.rollbackTo = rollbackTo;
   }
 }

@@ -355,14 +355,15 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           AgentSessionReconciler.this::nodeWideFailure);
       var finalCheckpoint = checkpoints == null ? null
           : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());
+      var rollbacks = new RollbackRequests(checkpoints == null ? null : checkpoints.store(), events);
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
           AgentSessionReconciler.this::nodeFailure, AgentSessionReconciler.this::failedNodes, finalCheckpoint,
-          settings.migrationHistoryLimit(), settings.startupTimeout());
+          settings.migrationHistoryLimit(), settings.startupTimeout(), rollbacks);
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
           AgentSessionReconciler.this::nodeFailure, health::disruption,
           checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout(),
-          new SessionEdits(client));
+          new SessionEdits(client), rollbacks);
     }
   }
 }

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
  * never silent: it is in status.restoredFrom with its reason and raises a Warning Event.
  */
 public final class CheckpointReporter {
+  private static final String NO_CHECKPOINT = "NoCheckpoint";
   private final CheckpointFollower follower;
   private final EventRecorder events;
 
@@ -56,6 +57,10 @@ public final class CheckpointReporter {
     if (record.fallback()) {
       events.warning(r.session(), "RestoredFromOlderCheckpoint", "incarnation " + record.epoch()
           + " restored checkpoint " + record.sequence() + ": " + record.reason());
+    } else if (record.sequence() == null && !NO_CHECKPOINT.equals(record.reason())) {
+      // RequireLatest, or a rollback whose checkpoint does not verify: the incarnation stays unready.
+      events.warning(r.session(), "RestoreRefused", "incarnation " + record.epoch() + " refuses to restore: "
+          + record.reason());
     } else if (record.sequence() == null) {
       events.normal(r.session(), "StartedWithoutCheckpoint", "incarnation " + record.epoch()
           + " found no checkpoint to restore");

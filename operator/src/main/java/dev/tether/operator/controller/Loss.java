@@ -16,6 +16,8 @@ public record Loss(String reason, String message, Optional<NodeFailure> nodeFail
   public static final String SUPERSEDED = "Superseded";
   /** The node is being drained (cordoned, or tainted by an autoscaler): a planned move with a final checkpoint. */
   public static final String DRAIN = "Drain";
+  /** spec.rollback asked for an older checkpoint: the next incarnation restores it (see RollbackRequests). */
+  public static final String ROLLBACK = "Rollback";
 
   /** Planned moves do not count against maxMigrations or backoff. */
   public boolean planned() {
@@ -23,7 +25,7 @@ public record Loss(String reason, String message, Optional<NodeFailure> nodeFail
   }
 
   public static boolean isPlanned(String reason) {
-    return SPEC_CHANGED.equals(reason) || DRAIN.equals(reason);
+    return SPEC_CHANGED.equals(reason) || DRAIN.equals(reason) || ROLLBACK.equals(reason);
   }
 
   public boolean nodeBased() {

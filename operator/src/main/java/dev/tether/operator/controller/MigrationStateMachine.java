@@ -59,11 +59,13 @@ public final class MigrationStateMachine {
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf;
   private final int historyLimit;
   private final StartupWatch startup;
+  private final RollbackRequests rollbacks;
 
   public MigrationStateMachine(Fencer fencer, VolumeGate volumes, IncarnationStarter starter, EventRecorder events,
       MigrationRateLimiter rateLimiter, BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailureOf,
       Function<AgentSession, Set<String>> failedNodes, FinalCheckpoint finalCheckpoint, int historyLimit,
-      Duration startupTimeout) {
+      Duration startupTimeout, RollbackRequests rollbacks) {
+    this.rollbacks = rollbacks;
     this.failedNodes = failedNodes;
     this.finalCheckpoint = finalCheckpoint;
     this.fencer = fencer;
@@ -80,10 +82,15 @@ public final class MigrationStateMachine {
   public void begin(Reconciliation r, Loss loss, Pod lostPod) {
     var status = r.status();
     FailoverSpec failover = r.session().getSpec().getFailover();
+    Long rollbackTo = Loss.ROLLBACK.equals(loss.reason()) ? r.session().getSpec().getRollback().getToSequence() : null;
     if (status.getMigration() != null) {
       // The incarnation this migration started was lost before it became Ready. It still counts: else a
       // pod that never gets Ready would be replaced again and again, without backoff and without limit.
       Migration interrupted = status.getMigration();
+      if (rollbackTo == null) {
+        // Its rollback was not done (a supervisor takes commits only once ready): the next one does it.
+        rollbackTo = interrupted.getRollbackTo();
+      }
       addToHistory(r, interrupted, lostPod != null ? PodView.node(lostPod) : status.getNodeName(), null);
       status.setMigration(null);
     }
@@ -111,14 +118,20 @@ public final class MigrationStateMachine {
     m.setFromPod(lostPod != null ? lostPod.getMetadata().getName() : status.getPodName());
     m.setFromNode(lostPod != null && PodView.node(lostPod) != null ? PodView.node(lostPod) : status.getNodeName());
     m.setFromEpoch(status.getEpoch());
+    m.setRollbackTo(rollbackTo);
     m.setDetectedAt(r.nowText());
     Duration backoff = backoff(failover, recent);
     m.setNotBefore(Times.formatMillis(r.now().plus(backoff)));
     status.setMigration(m);
     status.setPhase(SessionPhase.Migrating);
-    events.warning(r.session(), loss.nodeBased() ? loss.nodeFailure().get().reason().name() : loss.reason(),
-        "incarnation " + status.getEpoch() + " (pod " + m.getFromPod() + " on " + m.getFromNode() + ") lost: "
-            + loss.message() + (backoff.isZero() ? "" : "; next incarnation not before " + backoff.toSeconds() + "s"));
+    String incarnation = "incarnation " + status.getEpoch() + " (pod " + m.getFromPod() + " on " + m.getFromNode() + ")";
+    if (loss.planned()) {
+      events.normal(r.session(), loss.reason(), incarnation + " moves: " + loss.message());
+    } else {
+      events.warning(r.session(), loss.nodeBased() ? loss.nodeFailure().get().reason().name() : loss.reason(),
+          incarnation + " lost: " + loss.message()
+              + (backoff.isZero() ? "" : "; next incarnation not before " + backoff.toSeconds() + "s"));
+    }
   }
 
   /** Walks the migration as far as it can go now. */
@@ -171,6 +184,7 @@ public final class MigrationStateMachine {
             r.wakeIn(wait);
             return;
           }
+          rollbacks.confirm(r, m);
           m.setRescheduledAt(r.nowText());
           m.setStep(MigrationStep.Restoring);
           waiting(r, "Restoring", restoringMessage(m));
@@ -317,7 +331,7 @@ public final class MigrationStateMachine {
   }
 
   private static IncarnationCause cause(Migration m) {
-    return new IncarnationCause(m.getReason(), m.getFromPod(), m.getFromNode());
+    return new IncarnationCause(m.getReason(), m.getFromPod(), m.getFromNode(), m.getRollbackTo());
   }
 
   /**

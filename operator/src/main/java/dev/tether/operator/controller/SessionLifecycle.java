@@ -42,13 +42,15 @@ public final class SessionLifecycle {
   private final SupervisorStop supervisorStop;
   private final StartupWatch startup;
   private final SessionEdits edits;
+  private final RollbackRequests rollbacks;
 
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
       Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
-      Duration startupTimeout, SessionEdits edits) {
+      Duration startupTimeout, SessionEdits edits, RollbackRequests rollbacks) {
     this.edits = edits;
+    this.rollbacks = rollbacks;
     this.migrations = migrations;
     this.starter = starter;
     this.pods = pods;
@@ -195,6 +197,12 @@ public final class SessionLifecycle {
     if (hash != null && !hash.equals(factory.templateHash(r.session()))) {
       return Optional.of(new Loss(Loss.SPEC_CHANGED, "the pod template changed; restarting with a checkpoint",
           Optional.empty()));
+    }
+    // Not in the middle of another move (it goes on after that one), unless that move is a rollback itself: a
+    // new request replaces one whose incarnation could not restore its checkpoint.
+    var migration = r.status().getMigration();
+    if (migration == null || migration.getRollbackTo() != null) {
+      return rollbacks.pending(r);
     }
     return Optional.empty();
   }

@@ -1,11 +1,19 @@
 package dev.tether.operator.pod;
 
-/** Why a new incarnation is started, recorded on its pod for the supervisor and for humans. */
-public record IncarnationCause(String reason, String previousPod, String previousNode) {
+/**
+ * Why a new incarnation is started, recorded on its pod for the supervisor and for humans.
+ *
+ * @param rollbackTo the checkpoint a rollback restores instead of the newest, or null
+ */
+public record IncarnationCause(String reason, String previousPod, String previousNode, Long rollbackTo) {
   public static final String FIRST_START = "FirstStart";
   public static final String RESUMED = "Resumed";
 
   public static IncarnationCause firstStart() {
-    return new IncarnationCause(FIRST_START, null, null);
+    return new IncarnationCause(FIRST_START, null, null, null);
+  }
+
+  public IncarnationCause(String reason, String previousPod, String previousNode) {
+    this(reason, previousPod, previousNode, null);
   }
 }

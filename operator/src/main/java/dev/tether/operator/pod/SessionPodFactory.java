@@ -91,7 +91,12 @@ public final class SessionPodFactory {
         .build());
     spec.setVolumes(volumes);
     decorators.forEach(d -> d.decorate(session, epoch, spec));
-    List<EnvVar> identity = identityEnv(session, epoch, checkpoint.getMountPath());
+    List<EnvVar> identity = new ArrayList<>(identityEnv(session, epoch, checkpoint.getMountPath()));
+    if (cause.rollbackTo() != null) {
+      annotations.put(Tether.ANNOTATION_ROLLBACK_TO, Long.toString(cause.rollbackTo()));
+      identity.add(new EnvVarBuilder().withName(Tether.ENV_RESTORE_SEQUENCE)
+          .withValue(Long.toString(cause.rollbackTo())).build());
+    }
     for (Container c : spec.getContainers()) {
       wire(c, identity, checkpoint.getMountPath());
     }
