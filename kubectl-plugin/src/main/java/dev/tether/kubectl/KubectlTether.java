@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     version = "kubectl-tether 0.1.0",
     description = "Inspect and steer Tether AgentSessions: status, checkpoints, events, suspend, resume, move.",
     subcommands = {StatusCommand.class, CheckpointsCommand.class, EventsCommand.class, SuspendCommand.class,
-        ResumeCommand.class, MoveCommand.class})
+        ResumeCommand.class, MoveCommand.class, RestoreCommand.class})
 public final class KubectlTether implements Runnable {
   @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
       description = "Kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config).")

@@ -101,6 +101,11 @@ final class StatusCommand implements Callable<Integer> {
         ? "no checkpoint (epoch " + restored.getEpoch() + " started without state: " + restored.getReason() + ")"
         : "#" + restored.getSequence() + " (by epoch " + restored.getEpoch() + ": " + restored.getReason() + ")"
             + (restored.isFallback() ? ", a fallback" : "")));
+    var rollback = status.getRollback();
+    if (rollback != null) {
+      out.println("Rollback:    to #" + rollback.getToSequence() + " (request " + or(rollback.getRequestId()) + ") "
+          + rollback.getResult() + " " + Ages.since(rollback.getTime(), now) + " ago: " + rollback.getMessage());
+    }
     Migration m = status.getMigration();
     out.println("Migration:   " + (m == null ? "none in flight"
         : m.getReason() + " of epoch " + m.getFromEpoch() + " (pod " + m.getFromPod() + " on " + or(m.getFromNode())

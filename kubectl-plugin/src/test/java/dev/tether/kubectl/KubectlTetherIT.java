@@ -173,13 +173,42 @@ class KubectlTetherIT {
     assertThat(afterMove.out()).containsPattern(SESSION + " +Running +3 +\\S+ +\\S+ +1 +Running")
         .contains("Recent migrations (newest last):").containsPattern("SpecChanged +2 -> 3");
 
+    // The newest checkpoint of epoch 3 as the target: the checkpoints epoch 3 still writes until it is fenced
+    // (one a second, and its last on SIGTERM) keep it well within retention.
+    Manifest target = bed.store().manifests(key).get(0);
+    Run restore = tether("restore", "restore", SESSION, "--to", Long.toString(target.sequence()));
+    assertThat(restore.exit()).as(restore.err()).isZero();
+    assertThat(restore.out()).startsWith("agentsession/" + SESSION + " rollback requested: spec.rollback.toSequence="
+        + target.sequence() + ", requestId ").contains("replaces incarnation 3 (pod " + SESSION + "-3)");
+    AgentSession rolledBack = awaitSession(s -> s.getStatus().getPhase() == SessionPhase.Running
+        && s.getStatus().getEpoch() == 4 && s.getStatus().getRestoredFrom() != null
+        && s.getStatus().getRestoredFrom().getEpoch() == 4);
+    assertThat(rolledBack.getStatus().getRestoredFrom().getReason())
+        .startsWith("Rollback: restored checkpoint #" + target.sequence() + ", committed again as #");
+    assertThat(rolledBack.getStatus().getRestoredFrom().getDigest()).isEqualTo(target.digest());
+    assertThat(tether("status-after-restore", "status", SESSION).out())
+        .contains("Rollback:    to #" + target.sequence() + " (request ")
+        .containsPattern("Rollback +3 -> 4");
+
+    Run badSequence = tether("restore-bad-sequence", "restore", SESSION, "--to", "0");
+    assertThat(badSequence.exit()).isEqualTo(1);
+    assertThat(badSequence.err()).isEqualTo("error: --to must be a checkpoint sequence (1 or more), got 0"
+        + System.lineSeparator());
+    Run notKept = tether("restore-not-kept", "restore", SESSION, "--to", "999999");
+    assertThat(notKept.exit()).isZero();
+    AgentSession rejected = awaitSession(s -> s.getStatus().getRollback() != null
+        && s.getStatus().getRollback().getToSequence() == 999999);
+    assertThat(rejected.getStatus().getRollback().getMessage()).startsWith("checkpoint #999999 is not in the store");
+    assertThat(rejected.getStatus().getEpoch()).isEqualTo(4);
+
     // The operator writes Events as it goes: wait for the last one to be listed.
     await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500))
-        .until(() -> tether("events", "events", SESSION).out(), out -> out.contains("Migrated"));
+        .until(() -> tether("events", "events", SESSION).out(), out -> out.contains("RollbackRejected"));
     Run events = tether("events", "events", SESSION);
     assertThat(events.exit()).isZero();
     assertThat(events.out().lines().findFirst().orElseThrow()).matches("LAST-SEEN +TYPE +REASON +COUNT +MESSAGE");
-    assertThat(reasons(events.out())).containsSubsequence("Started", "Suspended", "Resumed", "SpecChanged", "Migrated");
+    assertThat(reasons(events.out())).containsSubsequence("Started", "Suspended", "Resumed", "SpecChanged", "Migrated",
+        "RollbackStarted", "Rollback", "Restored", "RollbackRejected");
 
   }
 

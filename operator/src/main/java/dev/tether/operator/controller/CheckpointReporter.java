@@ -66,7 +66,8 @@ public final class CheckpointReporter {
           + " found no checkpoint to restore");
     } else {
       events.normal(r.session(), "Restored", "incarnation " + record.epoch() + " restored checkpoint "
-          + record.sequence() + " (" + record.digest() + ")");
+          + record.sequence() + " (" + record.digest() + ")"
+          + ("Latest".equals(record.reason()) ? "" : ": " + record.reason()));
     }
   }
 
