@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.AgentSessionStatus;
 import dev.tether.api.v1alpha1.MigrationRecord;
+import dev.tether.api.v1alpha1.RollbackRequest;
+import dev.tether.api.v1alpha1.RollbackStatus;
 import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.examples.agent.AgentContext;
 import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
 import dev.tether.testbed.real.RealNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
@@ -186,8 +189,39 @@ class SessionsOnRealNodesIT {
     assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
   }
 
+  /**
+   * spec.rollback under a real kubelet: the operator's env reaches the injected supervisor, which commits the
+   * chosen checkpoint again under the new epoch, and the agent continues from it.
+   */
   @Test
   @Order(6)
+  void aRollbackContinuesFromTheChosenCheckpointInTheNextIncarnation() {
+    long epoch = sessions.status(JOURNEY).getEpoch();
+    // The newest at the time of asking: the checkpoints the old incarnation still saves before it is fenced
+    // (its last on SIGTERM) keep it well within retention.
+    Manifest chosen = sessions.manifests(JOURNEY).get(0);
+    sessions.session(JOURNEY).edit(s -> {
+      s.getSpec().setRollback(new RollbackRequest(chosen.sequence(), "e2e"));
+      return s;
+    });
+    awaitRunning(JOURNEY, epoch + 1, MOVE);
+    assertThat(lastMigration().getReason()).isEqualTo("Rollback");
+    assertThat(sessions.status(JOURNEY).getRollback().getResult())
+        .isEqualTo(RollbackStatus.Result.Started);
+    RestoreRecord record = sessions.restore(JOURNEY, epoch + 1).orElseThrow();
+    assertThat(record.reason()).startsWith("Rollback: restored checkpoint #" + chosen.sequence() + ", committed again as #");
+    Manifest copy = sessions.manifests(JOURNEY).stream().filter(m -> m.sequence() == record.sequence()).findFirst()
+        .orElseThrow();
+    assertThat(copy.epoch()).isEqualTo(epoch + 1);
+    assertThat(copy.digest()).isEqualTo(chosen.digest());
+    assertThat(copy.metadata()).containsEntry("tether.rollback-of", Long.toString(chosen.sequence()));
+    assertThat(lastMatch(RESTORED, sessions.agentLog(JOURNEY, epoch + 1)))
+        .as("the agent continues from the chosen checkpoint").isEqualTo(Integer.parseInt(chosen.metadata().get("step")));
+    assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
+  }
+
+  @Test
+  @Order(7)
   void anAgentThatFinishesMakesTheSessionSucceeded() {
     sessions.apply(sessions.example("finisher", 12, 200, 5));
     await().atMost(START).until(() -> sessions.status("finisher").getPhase() == SessionPhase.Succeeded);
@@ -203,7 +237,7 @@ class SessionsOnRealNodesIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void anAgentThatCrashesGetsANewIncarnation() {
     AgentSession session = sessions.example("crasher", 1000, 300, 5);
     var pod = session.getSpec().getTemplate().getSpec();
