@@ -110,9 +110,11 @@ Rules for the namespaced resources the operator manages. Bound cluster-wide or p
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # get: the operator reads an Event by name to count a repeat instead of creating a duplicate.
+# list, watch: the leader follows the EvictionRequested Events the eviction webhook records (any replica
+# answers the webhook), field-selected by reason.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["get", "create", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]

@@ -45,7 +45,7 @@ class ChartRenderTest {
       assertThat(verbs(sessions.getRules(), "", "pods"))
           .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
       assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions/finalizers")).containsExactly("update");
-      assertThat(verbs(sessions.getRules(), "", "events")).containsExactlyInAnyOrder("get", "create", "patch");
+      assertThat(verbs(sessions.getRules(), "", "events")).containsExactlyInAnyOrder("get", "list", "watch", "create", "patch");
       assertThat(grants(sessions.getRules(), "events.k8s.io", "events")).as("the operator writes core v1 Events only")
           .isFalse();
       assertThat(boundTo(DEFAULTS, sessions)).containsExactly("tether-system/tether-operator");

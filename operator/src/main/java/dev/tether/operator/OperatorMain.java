@@ -2,6 +2,10 @@ package dev.tether.operator;
 
 import dev.tether.operator.checkpoint.CheckpointStoreSettings;
 import dev.tether.operator.checkpoint.CheckpointWiring;
+import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.eviction.EvictionRecorder;
+import dev.tether.operator.eviction.EvictionWebhook;
+import dev.tether.operator.eviction.ServingCertificate;
 import dev.tether.operator.http.OperatorEndpoints;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,6 +15,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.util.Map;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -52,11 +58,15 @@ public final class OperatorMain {
         })
         .start();
     OperatorEndpoints http = serve(settings.httpPort(), registry, operator);
+    EvictionWebhook webhook = evictionWebhook(System.getenv(), client);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
       stopping.set(true);
       http.close();
+      if (webhook != null) {
+        webhook.close();
+      }
       operator.close();
       if (checkpoints != null) {
         checkpoints.close();
@@ -79,6 +89,20 @@ public final class OperatorMain {
         : "an ordinary container, stopped by the operator when the agent finishes",
         version == null ? "" : " (apiserver " + version.getGitVersion() + ")");
     return on;
+  }
+
+  /**
+   * The eviction webhook (see {@link EvictionWebhook}) where the chart gave it a certificate
+   * ({@code TETHER_WEBHOOK_CERT_DIR} with tls.crt and tls.key), on {@code TETHER_WEBHOOK_PORT} (9443).
+   */
+  private static EvictionWebhook evictionWebhook(Map<String, String> env, KubernetesClient client) throws IOException {
+    String dir = env.get("TETHER_WEBHOOK_CERT_DIR");
+    if (dir == null || dir.isBlank()) {
+      return null;
+    }
+    int port = Integer.parseInt(env.getOrDefault("TETHER_WEBHOOK_PORT", "9443"));
+    return EvictionWebhook.start(port, ServingCertificate.fromDirectory(Path.of(dir)),
+        new EvictionRecorder(client, new EventRecorder(client)));
   }
 
   /** The operator's HTTP port (see {@link OperatorEndpoints}), wired to its registry and its runtime state. */

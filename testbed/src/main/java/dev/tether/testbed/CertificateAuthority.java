@@ -39,12 +39,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * self-signed and cannot sign others (it is no CA), so the apiserver trusts this CA in addition.
  * BouncyCastle comes with kube-api-test, which generates its certificates the same way.
  */
-final class CertificateAuthority {
+public final class CertificateAuthority {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration VALIDITY = Duration.ofDays(365);
 
   /** PEM files of an issued certificate and its private key. */
-  record Issued(Path certificate, Path key) {}
+  public record Issued(Path certificate, Path key) {}
 
   private final KeyPair keyPair;
   private final X509Certificate certificate;
@@ -57,7 +57,7 @@ final class CertificateAuthority {
   }
 
   /** A new CA, written to {@code dir/ca.crt} and {@code dir/ca.key}. */
-  static CertificateAuthority create(Path dir) {
+  public static CertificateAuthority create(Path dir) {
     KeyPair keyPair = newKeyPair();
     X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, "tether-testbed-ca").build();
     X509v3CertificateBuilder builder = builder(name, name, keyPair);
@@ -74,7 +74,7 @@ final class CertificateAuthority {
   }
 
   /** The CA's certificate and key, e.g. for the controller-manager's cluster signing. */
-  Issued files() {
+  public Issued files() {
     return files;
   }
 
@@ -106,7 +106,7 @@ final class CertificateAuthority {
    * Issues a serving certificate for {@code ipAddresses} and {@code dnsNames}, e.g. an apiserver that
    * pods reach through the {@code kubernetes} Service IP as well as the host through loopback.
    */
-  Issued issueServer(Path dir, String fileName, List<String> ipAddresses, List<String> dnsNames) {
+  public Issued issueServer(Path dir, String fileName, List<String> ipAddresses, List<String> dnsNames) {
     KeyPair keyPair = newKeyPair();
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, fileName).build();
     X509v3CertificateBuilder builder =

@@ -8,6 +8,7 @@ import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.store.StoreUnavailableException;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.SessionLabels;
+import dev.tether.operator.eviction.EvictionRequests;
 import dev.tether.operator.dependent.DisruptionBudgetV1;
 import dev.tether.operator.dependent.DisruptionBudgetV1beta1;
 import dev.tether.operator.dependent.DisruptionBudgets;
@@ -152,6 +153,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     sources.add(leaseSource);
     sources.add(attachmentSource);
     sources.add(storageClassSource);
+    evictions = EvictionRequests.create(context);
+    sources.add(evictions.eventSource());
     sources.add(detector);
     if (checkpoints != null) {
       sources.add(checkpoints.follower());
@@ -330,6 +333,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
    * which JOSDK calls before the first reconcile.
    */
   private volatile Components components;
+  private volatile EvictionRequests evictions;
 
   private final class Components {
     final StatusWriter writer;
@@ -361,7 +365,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           settings.migrationHistoryLimit(), settings.startupTimeout(), rollbacks);
       reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
-          AgentSessionReconciler.this::nodeFailure, health::disruption,
+          AgentSessionReconciler.this::nodeFailure, health::disruption, evictions::requestedFor,
           checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout(),
           new SessionEdits(client), rollbacks);
     }

@@ -39,6 +39,8 @@ public final class SessionLifecycle {
   private final BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure;
   /** Why a node is about to go away in a planned way (cordon, autoscaler taints), if it is. */
   private final Function<String, Optional<String>> disruption;
+  /** An eviction attempt on this pod that the eviction webhook saw, if there was one. */
+  private final BiFunction<AgentSession, Pod, Optional<String>> evictionRequested;
   private final SupervisorStop supervisorStop;
   private final StartupWatch startup;
   private final SessionEdits edits;
@@ -47,7 +49,8 @@ public final class SessionLifecycle {
   public SessionLifecycle(MigrationStateMachine migrations, IncarnationStarter starter, PodWriter pods,
       SessionPodFactory factory, EventRecorder events, FailureDetector detector,
       BiFunction<AgentSession, String, Optional<NodeFailure>> nodeFailure,
-      Function<String, Optional<String>> disruption, SupervisorStop supervisorStop,
+      Function<String, Optional<String>> disruption,
+      BiFunction<AgentSession, Pod, Optional<String>> evictionRequested, SupervisorStop supervisorStop,
       Duration startupTimeout, SessionEdits edits, RollbackRequests rollbacks) {
     this.edits = edits;
     this.rollbacks = rollbacks;
@@ -59,6 +62,7 @@ public final class SessionLifecycle {
     this.detector = detector;
     this.nodeFailure = nodeFailure;
     this.disruption = disruption;
+    this.evictionRequested = evictionRequested;
     this.supervisorStop = supervisorStop;
     this.startup = new StartupWatch(startupTimeout, events);
   }
@@ -189,6 +193,9 @@ public final class SessionLifecycle {
       return Optional.of(new Loss(Loss.POD_DELETED, "pod " + name + " is being deleted", Optional.empty()));
     }
     Optional<String> planned = PodView.node(pod) == null ? Optional.empty() : disruption.apply(PodView.node(pod));
+    if (planned.isEmpty()) {
+      planned = evictionRequested.apply(r.session(), pod);
+    }
     if (planned.isPresent()) {
       return Optional.of(new Loss(Loss.DRAIN, planned.get(), Optional.empty()));
     }

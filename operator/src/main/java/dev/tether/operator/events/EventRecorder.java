@@ -4,6 +4,7 @@ import dev.tether.api.Tether;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -41,6 +42,11 @@ public final class EventRecorder {
   }
 
   public void record(HasMetadata object, Type type, String reason, String message) {
+    record(object, type, reason, message, null);
+  }
+
+  /** With {@code related}: the second object the Event is about (e.g. the pod of a session). */
+  public void record(HasMetadata object, Type type, String reason, String message, ObjectReference related) {
     String namespace = object.getMetadata().getNamespace();
     String name = object.getMetadata().getName() + "." + shortHash(object.getMetadata().getUid() + type + reason + message);
     String now = dev.tether.operator.support.Times.formatMillis(Instant.now());
@@ -73,6 +79,7 @@ public final class EventRecorder {
           .withLastTimestamp(now)
           .withNewSource().withComponent(COMPONENT).endSource()
           .withReportingComponent(COMPONENT)
+          .withRelated(related)
           .build()).create();
     } catch (KubernetesClientException e) {
       LOG.warn("could not record event {} on {}/{}: {}", reason, namespace, object.getMetadata().getName(),
