@@ -87,6 +87,11 @@ app.kubernetes.io/component: etcd
 {{- end }}
 {{- end }}
 
+{{/* "true" when etcd authenticates the operator: it then issues each session namespace its own etcd user. */}}
+{{- define "tether-operator.etcdAuthenticated" -}}
+{{- if .Values.etcd.auth.existingSecret }}true{{ end }}
+{{- end }}
+
 {{/*
 Rules for the namespaced resources the operator manages. Bound cluster-wide or per watched namespace.
 */}}
@@ -116,6 +121,14 @@ Rules for the namespaced resources the operator manages. Bound cluster-wide or p
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- if include "tether-operator.etcdAuthenticated" . }}
+# The namespace's etcd credentials for its supervisors (the Secret tether-etcd): get to read an existing one,
+# create for the first session of a namespace. Never list, watch, update or delete: the operator reads only
+# that name and never changes a Secret that exists.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create"]
+{{- end }}
 {{- end }}
 
 {{/* The restricted Pod Security securityContext of a container. */}}

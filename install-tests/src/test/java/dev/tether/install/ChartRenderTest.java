@@ -174,12 +174,25 @@ class ChartRenderTest {
     }
 
     @Test
-    void noRuleGrantsSecretsOrWildcards() {
+    void secretsOnlyToIssueTheNamespacesEtcdCredentialsWhereEtcdAuthenticates() {
+      assertThat(grants(allRules(DEFAULTS), "", "secrets")).as("no etcd auth: no Secrets").isFalse();
+      assertThat(verbs(allRules(PRODUCTION), "", "secrets")).containsExactlyInAnyOrder("get", "create");
+      assertThat(PRODUCTION.all(Role.class)).filteredOn(role -> grants(role.getRules(), "", "secrets"))
+          .extracting(role -> role.getMetadata().getNamespace()).as("only the watched namespaces")
+          .containsExactlyInAnyOrder("agents-a", "agents-b");
+    }
+
+    private static List<PolicyRule> allRules(RenderedChart chart) {
+      return Stream.concat(allClusterRules(chart).stream(),
+          chart.all(Role.class).stream().flatMap(r -> r.getRules().stream())).toList();
+    }
+
+    @Test
+    void noRuleGrantsWildcards() {
       for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
-        List<PolicyRule> rules = Stream.concat(allClusterRules(chart).stream(),
-            chart.all(Role.class).stream().flatMap(r -> r.getRules().stream())).toList();
+        List<PolicyRule> rules = allRules(chart);
         assertThat(rules).isNotEmpty().allSatisfy(rule -> {
-          assertThat(rule.getResources()).doesNotContain("secrets", "*");
+          assertThat(rule.getResources()).doesNotContain("*");
           assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
           assertThat(rule.getApiGroups()).doesNotContain("*");
         });
