@@ -31,6 +31,8 @@ public record CheckpointStoreSettings(List<String> endpoints, String username, S
     String supervisorImage, String supervisorSecurityContextJson, String adminUsername, String adminPassword,
     boolean bootstrapAuth) {
   public static final String TENANT_SECRET = "tether-etcd";
+  /** Where the supervisor container (and no other) finds the Secret's files. */
+  public static final String CREDENTIALS_DIR = "/etc/tether/etcd";
 
   public CheckpointStoreSettings {
     if (bootstrapAuth && (username == null || password == null || adminPassword == null
@@ -95,18 +97,19 @@ public record CheckpointStoreSettings(List<String> endpoints, String username, S
 
   /**
    * The store's address for supervisors, and the CA that verifies it (as PEM text: session namespaces cannot
-   * mount the Secret the operator reads it from). Credentials come from the namespace's own Secret: required
-   * when the store has authentication on (the operator has a user), so that a missing Secret shows as the
-   * pod's CreateContainerConfigError instead of a supervisor that connects anonymously and is refused.
+   * mount the Secret the operator reads it from). Credentials come from the namespace's own Secret, mounted as
+   * files into the supervisor container only ({@link SupervisorSidecar}); the password is never an env var.
+   * The user name is also referenced from the Secret: required when the store has authentication on (the
+   * operator has a user), so that a missing Secret shows as the supervisor's CreateContainerConfigError
+   * instead of a supervisor that connects anonymously and is refused.
    */
   public List<EnvVar> supervisorEnv() {
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVarBuilder().withName("TETHER_ETCD_ENDPOINTS").withValue(String.join(",", endpoints)).build());
-    boolean authenticated = authenticated();
-    for (String key : List.of("username", "password")) {
-      env.add(new EnvVarBuilder().withName("TETHER_ETCD_" + key.toUpperCase())
-          .withNewValueFrom().withNewSecretKeyRef(key, TENANT_SECRET, !authenticated).endValueFrom().build());
-    }
+    env.add(new EnvVarBuilder().withName("TETHER_ETCD_USERNAME")
+        .withNewValueFrom().withNewSecretKeyRef("username", TENANT_SECRET, !authenticated()).endValueFrom().build());
+    env.add(new EnvVarBuilder().withName("TETHER_ETCD_PASSWORD_FILE").withValue(CREDENTIALS_DIR + "/password")
+        .build());
     if (caFile != null) {
       env.add(new EnvVarBuilder().withName("TETHER_ETCD_CA_PEM").withValue(readCa()).build());
     }

@@ -22,6 +22,7 @@ import dev.tether.testbed.Namespaces;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -152,6 +153,19 @@ class TenantCredentialsIT {
     try (ContextStore anonymous = ContextStore.connect(StoreConfig.of(etcd.endpoint()))) {
       assertThatThrownBy(() -> anonymous.epoch(keyA)).as("auth is on").isInstanceOf(StoreAccessDeniedException.class);
     }
+
+    // The pod as the apiserver stored it: the Secret reaches the supervisor as files, and nothing else.
+    Pod pod = await("pod of A").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .until(() -> client().pods().inNamespace(a).withLabel(Tether.LABEL_SESSION, "agent").list().getItems(),
+            pods -> !pods.isEmpty()).get(0);
+    assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getSecret() != null)
+        .singleElement().satisfies(v -> assertThat(v.getSecret().getSecretName())
+            .isEqualTo(CheckpointStoreSettings.TENANT_SECRET));
+    assertThat(pod.getSpec().getContainers()).filteredOn(c -> c.getVolumeMounts().stream()
+            .anyMatch(m -> SupervisorSidecar.CREDENTIALS_VOLUME.equals(m.getName())))
+        .extracting(c -> c.getName()).containsExactly(Tether.SUPERVISOR_CONTAINER);
+    assertThat(pod.getSpec().getContainers()).flatExtracting(c -> c.getEnv())
+        .noneMatch(e -> e.getName().equals("TETHER_ETCD_PASSWORD"));
   }
 
   @Test
