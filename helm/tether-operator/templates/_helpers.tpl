@@ -89,7 +89,17 @@ app.kubernetes.io/component: etcd
 
 {{/* "true" when etcd authenticates the operator: it then issues each session namespace its own etcd user. */}}
 {{- define "tether-operator.etcdAuthenticated" -}}
-{{- if .Values.etcd.auth.existingSecret }}true{{ end }}
+{{- if or .Values.etcd.auth.existingSecret (include "tether-operator.quickstartAuth" .) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the operator uses the quickstart etcd with authentication, which it then turns on itself. */}}
+{{- define "tether-operator.quickstartAuth" -}}
+{{- if and .Values.etcd.quickstart.enabled .Values.etcd.quickstart.auth.enabled (not .Values.etcd.endpoints) }}true{{ end }}
+{{- end }}
+
+{{/* The Secret with the quickstart etcd's root and operator passwords. */}}
+{{- define "tether-operator.etcdAuthSecret" -}}
+{{- printf "%s-auth" (include "tether-operator.etcdName" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/*

@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -381,6 +383,83 @@ class ChartRenderTest {
               "--initial-cluster=etcd=http://127.0.0.1:2380");
       assertThat(pod.getNodeSelector()).containsEntry("role", "infra");
       assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("infra"));
+    }
+
+    @Test
+    void authenticationIsOnByDefaultWithGeneratedPasswordsThatTheOperatorBootstrapsWith() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
+      Secret auth = chart.one(Secret.class);
+      assertThat(auth.getMetadata().getName()).isEqualTo("tether-operator-etcd-auth");
+      assertThat(auth.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+      assertThat(auth.getData()).containsOnlyKeys("root-password", "operator-password").allSatisfy((k, v) ->
+          assertThat(java.util.Base64.getDecoder().decode(v)).hasSize(32));
+      assertThat(env(operator(chart)))
+          .containsEntry("TETHER_ETCD_BOOTSTRAP_AUTH", "true")
+          .containsEntry("TETHER_ETCD_USERNAME", "tether-operator")
+          .containsEntry("TETHER_ETCD_PASSWORD", "secret:tether-operator-etcd-auth/operator-password")
+          .containsEntry("TETHER_ETCD_ADMIN_USERNAME", "root")
+          .containsEntry("TETHER_ETCD_ADMIN_PASSWORD", "secret:tether-operator-etcd-auth/root-password");
+      assertThat(verbs(allClusterRules(chart), "", "secrets")).containsExactlyInAnyOrder("get", "create");
+
+      RenderedChart open = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.auth.enabled=false");
+      assertThat(open.all(Secret.class)).isEmpty();
+      assertThat(env(operator(open))).doesNotContainKeys("TETHER_ETCD_BOOTSTRAP_AUTH", "TETHER_ETCD_USERNAME",
+          "TETHER_ETCD_ADMIN_PASSWORD");
+      assertThat(grants(allClusterRules(open), "", "secrets")).isFalse();
+    }
+
+    @Test
+    void aNetworkPolicyAdmitsOnlyTheOperatorAndSessionPodsToTheClientPort() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
+      NetworkPolicy policy = chart.one(NetworkPolicy.class);
+      StatefulSet etcd = chart.one(StatefulSet.class);
+      assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+          .isEqualTo(etcd.getSpec().getSelector().getMatchLabels());
+      assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+      var rule = policy.getSpec().getIngress().get(0);
+      assertThat(policy.getSpec().getIngress()).hasSize(1);
+      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(2379));
+      assertThat(rule.getFrom()).hasSize(2);
+      assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels())
+          .isEqualTo(chart.one(Deployment.class).getSpec().getSelector().getMatchLabels());
+      assertThat(rule.getFrom().get(0).getNamespaceSelector()).as("the release namespace").isNull();
+      assertThat(rule.getFrom().get(1).getPodSelector().getMatchLabels())
+          .containsExactly(Map.entry("app.kubernetes.io/managed-by", "tether-operator"));
+      assertThat(rule.getFrom().get(1).getNamespaceSelector()).as("any namespace").isNotNull();
+
+      RenderedChart watched = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "watchNamespaces={agents-a,agents-b}");
+      assertThat(watched.one(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom().get(1)
+          .getNamespaceSelector().getMatchExpressions()).singleElement()
+          .satisfies(e -> assertThat(e.getValues()).containsExactly("agents-a", "agents-b"));
+      assertThat(CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.networkPolicy.enabled=false").all(NetworkPolicy.class)).isEmpty();
+    }
+  }
+
+  @Nested
+  class MetricsNetworkPolicy {
+    @Test
+    void offByDefault() {
+      assertThat(DEFAULTS.all(NetworkPolicy.class)).isEmpty();
+    }
+
+    @Test
+    void admitsTheScraperAndTheHelmTestPodOnPort8080() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "--set", "metrics.networkPolicy.enabled=true",
+          "--set", "metrics.networkPolicy.scraperPodSelector.app=prometheus",
+          "--set", "metrics.networkPolicy.scraperNamespaceSelector.team=monitoring");
+      NetworkPolicy policy = chart.one(NetworkPolicy.class);
+      assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+          .isEqualTo(chart.one(Deployment.class).getSpec().getSelector().getMatchLabels());
+      var rule = policy.getSpec().getIngress().get(0);
+      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(8080));
+      assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels()).containsExactly(Map.entry("app", "prometheus"));
+      assertThat(rule.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+          .containsExactly(Map.entry("team", "monitoring"));
+      Map<String, String> testPod = testPod(chart).getMetadata().getLabels();
+      assertThat(testPod).containsAllEntriesOf(rule.getFrom().get(1).getPodSelector().getMatchLabels());
     }
   }
 

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AuthBootstrap {
   private static final Logger LOG = LoggerFactory.getLogger(AuthBootstrap.class);
-  /** How long to wait for etcd to answer at all: it may start after the operator. */
-  static final Duration WAIT_FOR_ETCD = Duration.ofMinutes(2);
+  /** How long to wait for etcd to answer at all (it may start after the operator): within the startup probe. */
+  static final Duration WAIT_FOR_ETCD = Duration.ofSeconds(90);
 
   private AuthBootstrap() {}
 
