@@ -2,7 +2,11 @@ package dev.tether.e2e;
 
 import dev.tether.install.ChartOnRealCluster;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.store.ContextStore;
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreAccessDeniedException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.util.List;
@@ -60,5 +64,14 @@ class ChartOnRealNodesIT {
     });
     assertThat(tether.client().services().inNamespace(tether.namespace).list().getItems())
         .anySatisfy(s -> assertThat(s.getSpec().getClusterIP()).isEqualTo(ChartOnRealCluster.ETCD_SERVICE_IP));
+  }
+
+  /** The operator turned authentication on in the quick-start etcd: a client without credentials is refused. */
+  @Test
+  void theQuickstartEtcdRefusesAnonymousClients() {
+    try (ContextStore anonymous = ContextStore.connect(StepAgentSessions.quickstartEtcd())) {
+      assertThatThrownBy(() -> anonymous.epoch(SessionKey.of("default", "anyone")))
+          .isInstanceOf(StoreAccessDeniedException.class);
+    }
   }
 }
