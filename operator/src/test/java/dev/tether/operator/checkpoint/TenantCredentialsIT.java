@@ -149,6 +149,15 @@ class TenantCredentialsIT {
       assertThatThrownBy(() -> tenantA.commit(keyB, epochB, manifest(1, epochB)))
           .isInstanceOf(StoreAccessDeniedException.class);
       assertThat(tenantB.manifests(keyB)).as("B's checkpoints untouched").isEmpty();
+
+      // Another namespace's first session changes etcd's users and roles; clients already connected go on.
+      String c = Namespaces.create(client(), "tenant-c");
+      createSession(c, "agent");
+      try (ContextStore tenantC = ContextStore.connect(as(awaitSecret(c)))) {
+        awaitEpoch(tenantC, SessionKey.of(c, "agent"));
+      }
+      assertThat(tenantA.commit(keyA, epochA, manifest(2, epochA))).isInstanceOf(CommitResult.Committed.class);
+      assertThat(tenantA.manifests(keyA)).extracting(Manifest::sequence).containsExactlyInAnyOrder(1L, 2L);
     }
     try (ContextStore anonymous = ContextStore.connect(StoreConfig.of(etcd.endpoint()))) {
       assertThatThrownBy(() -> anonymous.epoch(keyA)).as("auth is on").isInstanceOf(StoreAccessDeniedException.class);
