@@ -71,6 +71,7 @@ final class RealNodeRecoveryBenchmark {
     try (RealCluster cluster = RealCluster.start(3)) {
       ChartOnRealCluster release = ChartOnRealCluster.install(cluster);
       try (ContextStore store = ContextStore.connect(StoreConfig.of(ChartOnRealCluster.ETCD_ENDPOINT)
+          .withTls(release.etcdCaFile(), null, null)
           .withCredentials(ChartOnRealCluster.ETCD_OPERATOR_USER, release.etcdOperatorPassword()))) {
         measure(cluster, release, store);
       }

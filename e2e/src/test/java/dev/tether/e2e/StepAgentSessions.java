@@ -47,23 +47,24 @@ final class StepAgentSessions implements AutoCloseable {
     this.namespace = namespace;
   }
 
-  static StoreConfig quickstartEtcd() {
-    return StoreConfig.of(ChartOnRealCluster.ETCD_ENDPOINT);
+  /** The quick-start etcd, verified with the CA the chart generated; no credentials. */
+  static StoreConfig quickstartEtcd(ChartOnRealCluster release) {
+    return StoreConfig.of(ChartOnRealCluster.ETCD_ENDPOINT).withTls(release.etcdCaFile(), null, null);
   }
 
   /** The namespace's user and password, from the Secret the operator created for its supervisors. */
-  static StoreConfig asTenant(KubernetesClient client, String namespace) {
+  static StoreConfig asTenant(ChartOnRealCluster release, KubernetesClient client, String namespace) {
     var secret = org.awaitility.Awaitility.await("Secret tether-etcd in " + namespace)
         .atMost(java.time.Duration.ofMinutes(1)).pollInterval(java.time.Duration.ofMillis(500))
         .until(() -> client.secrets().inNamespace(namespace).withName("tether-etcd").get(), s -> s != null);
     java.util.function.Function<String, String> value = key -> new String(
         java.util.Base64.getDecoder().decode(secret.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
-    return quickstartEtcd().withCredentials(value.apply("username"), value.apply("password"));
+    return quickstartEtcd(release).withCredentials(value.apply("username"), value.apply("password"));
   }
 
   private synchronized ContextStore store() {
     if (store == null) {
-      store = ContextStore.connect(asTenant(client(), namespace));
+      store = ContextStore.connect(asTenant(tether.release, client(), namespace));
     }
     return store;
   }

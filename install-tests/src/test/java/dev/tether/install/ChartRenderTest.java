@@ -365,7 +365,7 @@ class ChartRenderTest {
       Service service = chart.find(Service.class, s -> s.getMetadata().getName().equals(etcd.getSpec().getServiceName()))
           .orElseThrow();
       assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS",
-          "http://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
+          "https://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
     }
 
     @Test
@@ -376,10 +376,10 @@ class ChartRenderTest {
           "--set-json", "etcd.quickstart.tolerations=[{\"key\":\"infra\",\"operator\":\"Exists\"}]");
       Service client = chart.find(Service.class, s -> "10.0.0.100".equals(s.getSpec().getClusterIP())).orElseThrow();
       assertThat(client.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(2379));
-      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS", "http://10.0.0.100:2379");
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS", "https://10.0.0.100:2379");
       var pod = chart.one(StatefulSet.class).getSpec().getTemplate().getSpec();
       assertThat(pod.getContainers().get(0).getCommand())
-          .contains("--advertise-client-urls=http://10.0.0.100:2379", "--listen-peer-urls=http://127.0.0.1:2380",
+          .contains("--advertise-client-urls=https://10.0.0.100:2379", "--listen-peer-urls=http://127.0.0.1:2380",
               "--initial-cluster=etcd=http://127.0.0.1:2380");
       assertThat(pod.getNodeSelector()).containsEntry("role", "infra");
       assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("infra"));
@@ -388,8 +388,8 @@ class ChartRenderTest {
     @Test
     void authenticationIsOnByDefaultWithGeneratedPasswordsThatTheOperatorBootstrapsWith() {
       RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
-      Secret auth = chart.one(Secret.class);
-      assertThat(auth.getMetadata().getName()).isEqualTo("tether-operator-etcd-auth");
+      Secret auth = chart.find(Secret.class, x -> x.getMetadata().getName().equals("tether-operator-etcd-auth"))
+          .orElseThrow();
       assertThat(auth.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
       assertThat(auth.getData()).containsOnlyKeys("root-password", "operator-password").allSatisfy((k, v) ->
           assertThat(java.util.Base64.getDecoder().decode(v)).hasSize(32));
@@ -403,7 +403,7 @@ class ChartRenderTest {
 
       RenderedChart open = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
           "--set", "etcd.quickstart.auth.enabled=false");
-      assertThat(open.all(Secret.class)).isEmpty();
+      assertThat(open.all(Secret.class)).noneMatch(x -> x.getMetadata().getName().endsWith("-auth"));
       assertThat(env(operator(open))).doesNotContainKeys("TETHER_ETCD_BOOTSTRAP_AUTH", "TETHER_ETCD_USERNAME",
           "TETHER_ETCD_ADMIN_PASSWORD");
       assertThat(grants(allClusterRules(open), "", "secrets")).isFalse();
@@ -435,6 +435,49 @@ class ChartRenderTest {
           .satisfies(e -> assertThat(e.getValues()).containsExactly("agents-a", "agents-b"));
       assertThat(CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
           "--set", "etcd.quickstart.networkPolicy.enabled=false").all(NetworkPolicy.class)).isEmpty();
+    }
+  }
+
+  @Nested
+  class QuickstartEtcdTls {
+    @Test
+    void theClientPortSpeaksTlsWithAGeneratedServingCertificateThatTheOperatorVerifies() throws Exception {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.service.clusterIP=10.0.0.100");
+      Secret tls = chart.find(Secret.class, x -> x.getMetadata().getName().equals("tether-operator-etcd-tls"))
+          .orElseThrow();
+      assertThat(tls.getType()).isEqualTo("kubernetes.io/tls");
+      assertThat(tls.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+      var certificates = java.security.cert.CertificateFactory.getInstance("X.509");
+      var ca = (java.security.cert.X509Certificate) certificates.generateCertificate(
+          new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(tls.getData().get("ca.crt"))));
+      var serving = (java.security.cert.X509Certificate) certificates.generateCertificate(
+          new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(tls.getData().get("tls.crt"))));
+      serving.verify(ca.getPublicKey());
+      assertThat(serving.getSubjectAlternativeNames()).extracting(n -> n.get(1).toString())
+          .contains("10.0.0.100", "127.0.0.1", "tether-operator-etcd." + NS + ".svc");
+      assertThat(tls.getData()).containsKey("tls.key");
+
+      var etcd = chart.one(StatefulSet.class).getSpec().getTemplate().getSpec();
+      assertThat(etcd.getContainers().get(0).getCommand()).contains("--listen-client-urls=https://0.0.0.0:2379",
+          "--cert-file=/etc/etcd/tls/tls.crt", "--key-file=/etc/etcd/tls/tls.key");
+      assertThat(etcd.getVolumes()).filteredOn(v -> v.getSecret() != null).extracting(v -> v.getSecret().getSecretName())
+          .containsExactly("tether-operator-etcd-tls");
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_CA_FILE", "/etc/tether/etcd-tls/ca.crt")
+          .containsEntry("TETHER_ETCD_ENDPOINTS", "https://10.0.0.100:2379");
+      assertThat(operator(chart).getVolumes()).filteredOn(v -> v.getSecret() != null)
+          .extracting(v -> v.getSecret().getSecretName()).containsExactly("tether-operator-etcd-tls");
+    }
+
+    @Test
+    void offItIsPlaintextAgain() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.tls.enabled=false");
+      assertThat(chart.all(Secret.class)).noneMatch(x -> x.getMetadata().getName().endsWith("-tls"));
+      assertThat(env(operator(chart))).doesNotContainKey("TETHER_ETCD_CA_FILE");
+      assertThat(env(operator(chart)).get("TETHER_ETCD_ENDPOINTS")).startsWith("http://");
+      assertThat(chart.one(StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0).getCommand())
+          .contains("--listen-client-urls=http://0.0.0.0:2379").noneMatch(a -> a.startsWith("--cert-file"));
     }
   }
 
