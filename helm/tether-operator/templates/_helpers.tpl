@@ -81,10 +81,48 @@ app.kubernetes.io/component: etcd
 {{- if .Values.etcd.endpoints }}
 {{- join "," .Values.etcd.endpoints }}
 {{- else if and .Values.etcd.quickstart.enabled .Values.etcd.quickstart.service.clusterIP }}
-{{- printf "http://%s:2379" .Values.etcd.quickstart.service.clusterIP }}
+{{- printf "%s://%s:2379" (include "tether-operator.etcdScheme" .) .Values.etcd.quickstart.service.clusterIP }}
 {{- else if .Values.etcd.quickstart.enabled }}
-{{- printf "http://%s.%s.svc:2379" (include "tether-operator.etcdName" .) .Release.Namespace }}
+{{- printf "%s://%s.%s.svc:2379" (include "tether-operator.etcdScheme" .) (include "tether-operator.etcdName" .) .Release.Namespace }}
 {{- end }}
+{{- end }}
+
+{{- define "tether-operator.etcdScheme" -}}
+{{- if .Values.etcd.quickstart.tls.enabled }}https{{ else }}http{{ end }}
+{{- end }}
+
+{{/* "true" when etcd authenticates the operator: it then issues each session namespace its own etcd user. */}}
+{{- define "tether-operator.etcdAuthenticated" -}}
+{{- if or .Values.etcd.auth.existingSecret (include "tether-operator.quickstartAuth" .) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the operator uses the quickstart etcd with authentication, which it then turns on itself. */}}
+{{- define "tether-operator.quickstartAuth" -}}
+{{- if and .Values.etcd.quickstart.enabled .Values.etcd.quickstart.auth.enabled (not .Values.etcd.endpoints) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the operator uses the quickstart etcd with TLS on its client port. */}}
+{{- define "tether-operator.quickstartTls" -}}
+{{- if and .Values.etcd.quickstart.enabled .Values.etcd.quickstart.tls.enabled (not .Values.etcd.endpoints) }}true{{ end }}
+{{- end }}
+
+{{/* The Secret with the quickstart etcd's CA (ca.crt), serving certificate and key (tls.crt, tls.key). */}}
+{{- define "tether-operator.etcdTlsSecret" -}}
+{{- printf "%s-tls" (include "tether-operator.etcdName" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Secret whose ca.crt verifies etcd: etcd.tls.existingSecret, else the quickstart etcd's own; else empty. */}}
+{{- define "tether-operator.etcdCaSecret" -}}
+{{- if .Values.etcd.tls.existingSecret }}
+{{- .Values.etcd.tls.existingSecret }}
+{{- else if include "tether-operator.quickstartTls" . }}
+{{- include "tether-operator.etcdTlsSecret" . }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret with the quickstart etcd's root and operator passwords. */}}
+{{- define "tether-operator.etcdAuthSecret" -}}
+{{- printf "%s-auth" (include "tether-operator.etcdName" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/*
@@ -118,6 +156,14 @@ Rules for the namespaced resources the operator manages. Bound cluster-wide or p
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- if include "tether-operator.etcdAuthenticated" . }}
+# The namespace's etcd credentials for its supervisors (the Secret tether-etcd): get to read an existing one,
+# create for the first session of a namespace. Never list, watch, update or delete: the operator reads only
+# that name and never changes a Secret that exists.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create"]
+{{- end }}
 {{- end }}
 
 {{/* The restricted Pod Security securityContext of a container. */}}

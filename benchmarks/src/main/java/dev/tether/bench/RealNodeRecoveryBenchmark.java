@@ -68,19 +68,25 @@ final class RealNodeRecoveryBenchmark {
       System.err.println("real nodes: skipped: " + skipped);
       return;
     }
-    try (RealCluster cluster = RealCluster.start(3);
-         ContextStore store = ContextStore.connect(
-             StoreConfig.of("http://" + ChartOnRealCluster.ETCD_SERVICE_IP + ":2379"))) {
+    try (RealCluster cluster = RealCluster.start(3)) {
       ChartOnRealCluster release = ChartOnRealCluster.install(cluster);
-      String ns = cluster.createNamespace("bench");
-      for (var size : SIZES.entrySet()) {
-        for (int t = 0; t < trials; t++) {
-          String name = "ctx" + size.getValue() / (1 << 20) + "m-" + t;
-          Trial trial = trial(cluster, release, store, ns, name, size.getValue());
-          System.err.printf("real nodes: %s context, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
-              size.getKey(), t, trial.detected(), trial.restored(), trial.resumed());
-          results.computeIfAbsent(size.getKey(), k -> new ArrayList<>()).add(trial);
-        }
+      try (ContextStore store = ContextStore.connect(StoreConfig.of(ChartOnRealCluster.ETCD_ENDPOINT)
+          .withTls(release.etcdCaFile(), null, null)
+          .withCredentials(ChartOnRealCluster.ETCD_OPERATOR_USER, release.etcdOperatorPassword()))) {
+        measure(cluster, release, store);
+      }
+    }
+  }
+
+  private void measure(RealCluster cluster, ChartOnRealCluster release, ContextStore store) {
+    String ns = cluster.createNamespace("bench");
+    for (var size : SIZES.entrySet()) {
+      for (int t = 0; t < trials; t++) {
+        String name = "ctx" + size.getValue() / (1 << 20) + "m-" + t;
+        Trial trial = trial(cluster, release, store, ns, name, size.getValue());
+        System.err.printf("real nodes: %s context, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
+            size.getKey(), t, trial.detected(), trial.restored(), trial.resumed());
+        results.computeIfAbsent(size.getKey(), k -> new ArrayList<>()).add(trial);
       }
     }
   }

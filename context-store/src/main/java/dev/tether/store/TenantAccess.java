@@ -53,6 +53,14 @@ public final class TenantAccess {
     grant(roleFor(namespace), store.keys().namespace(namespace), user, password);
   }
 
+  /**
+   * Sets an existing user's password, e.g. to what the Secret its clients read says after etcd lost the user's
+   * own (restored from an older backup, or from scratch and the user added again).
+   */
+  public void setPassword(String user, String password) {
+    store.calls().await("change the password of " + user, auth.userChangePassword(bytes(user), bytes(password)));
+  }
+
   /** Removes the namespace's role (and so the access of every user holding it). */
   public void revokeTenant(String namespace) {
     ignoringMissing("delete role", auth.roleDelete(bytes(roleFor(namespace))));

@@ -2,7 +2,14 @@ package dev.tether.e2e;
 
 import dev.tether.install.ChartOnRealCluster;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.store.ContextStore;
+import dev.tether.store.SessionKey;
+import dev.tether.store.StoreAccessDeniedException;
+import dev.tether.store.StoreConfig;
+import dev.tether.store.StoreUnavailableException;
+import java.time.Duration;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.util.List;
@@ -60,5 +67,23 @@ class ChartOnRealNodesIT {
     });
     assertThat(tether.client().services().inNamespace(tether.namespace).list().getItems())
         .anySatisfy(s -> assertThat(s.getSpec().getClusterIP()).isEqualTo(ChartOnRealCluster.ETCD_SERVICE_IP));
+  }
+
+  /**
+   * The quick-start etcd speaks TLS with the chart's generated certificate (verified here by its CA, for the
+   * Service IP), and the operator turned authentication on: a client without credentials is refused, one in
+   * plaintext does not get through at all.
+   */
+  @Test
+  void theQuickstartEtcdRefusesAnonymousAndPlaintextClients() {
+    try (ContextStore anonymous = ContextStore.connect(StepAgentSessions.quickstartEtcd(tether.release))) {
+      assertThatThrownBy(() -> anonymous.epoch(SessionKey.of("default", "anyone")))
+          .isInstanceOf(StoreAccessDeniedException.class);
+    }
+    try (ContextStore plaintext = ContextStore.connect(StoreConfig.of(
+        ChartOnRealCluster.ETCD_ENDPOINT.replace("https://", "http://")).withOperationTimeout(Duration.ofSeconds(3)))) {
+      assertThatThrownBy(() -> plaintext.epoch(SessionKey.of("default", "anyone")))
+          .isInstanceOf(StoreUnavailableException.class);
+    }
   }
 }

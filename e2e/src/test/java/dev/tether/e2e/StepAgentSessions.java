@@ -35,28 +35,55 @@ final class StepAgentSessions implements AutoCloseable {
   private static final Pattern BLOB = Pattern.compile("(\\d+)\\.blob");
   private final TetherOnRealNodes tether;
   private final String namespace;
-  /** The quick-start etcd, from this machine through its Service IP (kube-proxy's rules cover the host too). */
-  private final ContextStore store;
+  /**
+   * The quick-start etcd, from this machine through its Service IP (kube-proxy's rules cover the host too), as
+   * the namespace's own etcd user: with the credentials the operator issued it in the Secret tether-etcd once
+   * the namespace had its first session.
+   */
+  private ContextStore store;
 
   StepAgentSessions(TetherOnRealNodes tether, String namespace) {
     this.tether = tether;
     this.namespace = namespace;
-    this.store = ContextStore.connect(StoreConfig.of("http://" + ChartOnRealCluster.ETCD_SERVICE_IP + ":2379"));
+  }
+
+  /** The quick-start etcd, verified with the CA the chart generated; no credentials. */
+  static StoreConfig quickstartEtcd(ChartOnRealCluster release) {
+    return StoreConfig.of(ChartOnRealCluster.ETCD_ENDPOINT).withTls(release.etcdCaFile(), null, null);
+  }
+
+  /** The namespace's user and password, from the Secret the operator created for its supervisors. */
+  static StoreConfig asTenant(ChartOnRealCluster release, KubernetesClient client, String namespace) {
+    var secret = org.awaitility.Awaitility.await("Secret tether-etcd in " + namespace)
+        .atMost(java.time.Duration.ofMinutes(1)).pollInterval(java.time.Duration.ofMillis(500))
+        .until(() -> client.secrets().inNamespace(namespace).withName("tether-etcd").get(), s -> s != null);
+    java.util.function.Function<String, String> value = key -> new String(
+        java.util.Base64.getDecoder().decode(secret.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
+    return quickstartEtcd(release).withCredentials(value.apply("username"), value.apply("password"));
+  }
+
+  private synchronized ContextStore store() {
+    if (store == null) {
+      store = ContextStore.connect(asTenant(tether.release, client(), namespace));
+    }
+    return store;
   }
 
   /** The session's checkpoint manifests in etcd, newest first. */
   List<Manifest> manifests(String name) {
-    return store.manifests(SessionKey.of(namespace, name));
+    return store().manifests(SessionKey.of(namespace, name));
   }
 
   /** What incarnation {@code epoch} restored, as its supervisor recorded it. */
   Optional<RestoreRecord> restore(String name, long epoch) {
-    return store.restore(SessionKey.of(namespace, name), epoch);
+    return store().restore(SessionKey.of(namespace, name), epoch);
   }
 
   @Override
-  public void close() {
-    store.close();
+  public synchronized void close() {
+    if (store != null) {
+      store.close();
+    }
   }
 
   /** The example, renamed, with {@code steps} steps of {@code stepMillis} and a checkpoint every {@code every}. */

@@ -5,9 +5,16 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.testbed.real.ContainerImages;
 import dev.tether.testbed.real.RealCluster;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -85,6 +92,33 @@ public final class ChartOnRealCluster {
 
   public TetherChart chart() {
     return chart;
+  }
+
+  /** The quick-start etcd's client URL, through its fixed Service IP; TLS by default. */
+  public static final String ETCD_ENDPOINT = "https://" + ETCD_SERVICE_IP + ":2379";
+  /** The operator's own etcd user in the quick-start etcd: read-write on every session. */
+  public static final String ETCD_OPERATOR_USER = "tether-operator";
+
+  /**
+   * The password of {@link #ETCD_OPERATOR_USER}: the chart turns authentication on in the quick-start etcd and
+   * generates the password into the Secret {@code <fullname>-etcd-auth}.
+   */
+  public String etcdOperatorPassword() {
+    Secret auth = client().secrets().inNamespace(namespace).withName(RELEASE + "-tether-operator-etcd-auth").get();
+    return new String(Base64.getDecoder().decode(auth.getData().get("operator-password")), StandardCharsets.UTF_8);
+  }
+
+  /** The CA that verifies the quick-start etcd, which the chart generated, written to a temporary file. */
+  public Path etcdCaFile() {
+    Secret tls = client().secrets().inNamespace(namespace).withName(RELEASE + "-tether-operator-etcd-tls").get();
+    try {
+      Path file = Files.createTempFile("tether-quickstart-etcd-ca-", ".crt");
+      Files.write(file, Base64.getDecoder().decode(tls.getData().get("ca.crt")));
+      file.toFile().deleteOnExit();
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The release's pods of one component ({@code operator}, {@code etcd}). */

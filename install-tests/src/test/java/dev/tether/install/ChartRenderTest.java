@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -174,12 +176,25 @@ class ChartRenderTest {
     }
 
     @Test
-    void noRuleGrantsSecretsOrWildcards() {
+    void secretsOnlyToIssueTheNamespacesEtcdCredentialsWhereEtcdAuthenticates() {
+      assertThat(grants(allRules(DEFAULTS), "", "secrets")).as("no etcd auth: no Secrets").isFalse();
+      assertThat(verbs(allRules(PRODUCTION), "", "secrets")).containsExactlyInAnyOrder("get", "create");
+      assertThat(PRODUCTION.all(Role.class)).filteredOn(role -> grants(role.getRules(), "", "secrets"))
+          .extracting(role -> role.getMetadata().getNamespace()).as("only the watched namespaces")
+          .containsExactlyInAnyOrder("agents-a", "agents-b");
+    }
+
+    private static List<PolicyRule> allRules(RenderedChart chart) {
+      return Stream.concat(allClusterRules(chart).stream(),
+          chart.all(Role.class).stream().flatMap(r -> r.getRules().stream())).toList();
+    }
+
+    @Test
+    void noRuleGrantsWildcards() {
       for (RenderedChart chart : List.of(DEFAULTS, PRODUCTION)) {
-        List<PolicyRule> rules = Stream.concat(allClusterRules(chart).stream(),
-            chart.all(Role.class).stream().flatMap(r -> r.getRules().stream())).toList();
+        List<PolicyRule> rules = allRules(chart);
         assertThat(rules).isNotEmpty().allSatisfy(rule -> {
-          assertThat(rule.getResources()).doesNotContain("secrets", "*");
+          assertThat(rule.getResources()).doesNotContain("*");
           assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
           assertThat(rule.getApiGroups()).doesNotContain("*");
         });
@@ -350,7 +365,7 @@ class ChartRenderTest {
       Service service = chart.find(Service.class, s -> s.getMetadata().getName().equals(etcd.getSpec().getServiceName()))
           .orElseThrow();
       assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS",
-          "http://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
+          "https://" + service.getMetadata().getName() + "." + NS + ".svc:2379");
     }
 
     @Test
@@ -361,13 +376,133 @@ class ChartRenderTest {
           "--set-json", "etcd.quickstart.tolerations=[{\"key\":\"infra\",\"operator\":\"Exists\"}]");
       Service client = chart.find(Service.class, s -> "10.0.0.100".equals(s.getSpec().getClusterIP())).orElseThrow();
       assertThat(client.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(2379));
-      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS", "http://10.0.0.100:2379");
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_ENDPOINTS", "https://10.0.0.100:2379");
       var pod = chart.one(StatefulSet.class).getSpec().getTemplate().getSpec();
       assertThat(pod.getContainers().get(0).getCommand())
-          .contains("--advertise-client-urls=http://10.0.0.100:2379", "--listen-peer-urls=http://127.0.0.1:2380",
+          .contains("--advertise-client-urls=https://10.0.0.100:2379", "--listen-peer-urls=http://127.0.0.1:2380",
               "--initial-cluster=etcd=http://127.0.0.1:2380");
       assertThat(pod.getNodeSelector()).containsEntry("role", "infra");
       assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("infra"));
+    }
+
+    @Test
+    void authenticationIsOnByDefaultWithGeneratedPasswordsThatTheOperatorBootstrapsWith() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
+      Secret auth = chart.find(Secret.class, x -> x.getMetadata().getName().equals("tether-operator-etcd-auth"))
+          .orElseThrow();
+      assertThat(auth.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+      assertThat(auth.getData()).containsOnlyKeys("root-password", "operator-password").allSatisfy((k, v) ->
+          assertThat(java.util.Base64.getDecoder().decode(v)).hasSize(32));
+      assertThat(env(operator(chart)))
+          .containsEntry("TETHER_ETCD_BOOTSTRAP_AUTH", "true")
+          .containsEntry("TETHER_ETCD_USERNAME", "tether-operator")
+          .containsEntry("TETHER_ETCD_PASSWORD", "secret:tether-operator-etcd-auth/operator-password")
+          .containsEntry("TETHER_ETCD_ADMIN_USERNAME", "root")
+          .containsEntry("TETHER_ETCD_ADMIN_PASSWORD", "secret:tether-operator-etcd-auth/root-password");
+      assertThat(verbs(allClusterRules(chart), "", "secrets")).containsExactlyInAnyOrder("get", "create");
+
+      RenderedChart open = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.auth.enabled=false");
+      assertThat(open.all(Secret.class)).noneMatch(x -> x.getMetadata().getName().endsWith("-auth"));
+      assertThat(env(operator(open))).doesNotContainKeys("TETHER_ETCD_BOOTSTRAP_AUTH", "TETHER_ETCD_USERNAME",
+          "TETHER_ETCD_ADMIN_PASSWORD");
+      assertThat(grants(allClusterRules(open), "", "secrets")).isFalse();
+    }
+
+    @Test
+    void aNetworkPolicyAdmitsOnlyTheOperatorAndSessionPodsToTheClientPort() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART));
+      NetworkPolicy policy = chart.one(NetworkPolicy.class);
+      StatefulSet etcd = chart.one(StatefulSet.class);
+      assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+          .isEqualTo(etcd.getSpec().getSelector().getMatchLabels());
+      assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+      var rule = policy.getSpec().getIngress().get(0);
+      assertThat(policy.getSpec().getIngress()).hasSize(1);
+      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(2379));
+      assertThat(rule.getFrom()).hasSize(2);
+      assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels())
+          .isEqualTo(chart.one(Deployment.class).getSpec().getSelector().getMatchLabels());
+      assertThat(rule.getFrom().get(0).getNamespaceSelector()).as("the release namespace").isNull();
+      assertThat(rule.getFrom().get(1).getPodSelector().getMatchLabels())
+          .containsExactly(Map.entry("app.kubernetes.io/managed-by", "tether-operator"));
+      assertThat(rule.getFrom().get(1).getNamespaceSelector()).as("any namespace").isNotNull();
+
+      RenderedChart watched = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "watchNamespaces={agents-a,agents-b}");
+      assertThat(watched.one(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom().get(1)
+          .getNamespaceSelector().getMatchExpressions()).singleElement()
+          .satisfies(e -> assertThat(e.getValues()).containsExactly("agents-a", "agents-b"));
+      assertThat(CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.networkPolicy.enabled=false").all(NetworkPolicy.class)).isEmpty();
+    }
+  }
+
+  @Nested
+  class QuickstartEtcdTls {
+    @Test
+    void theClientPortSpeaksTlsWithAGeneratedServingCertificateThatTheOperatorVerifies() throws Exception {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.service.clusterIP=10.0.0.100");
+      Secret tls = chart.find(Secret.class, x -> x.getMetadata().getName().equals("tether-operator-etcd-tls"))
+          .orElseThrow();
+      assertThat(tls.getType()).isEqualTo("kubernetes.io/tls");
+      assertThat(tls.getMetadata().getAnnotations()).containsEntry("helm.sh/resource-policy", "keep");
+      var certificates = java.security.cert.CertificateFactory.getInstance("X.509");
+      var ca = (java.security.cert.X509Certificate) certificates.generateCertificate(
+          new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(tls.getData().get("ca.crt"))));
+      var serving = (java.security.cert.X509Certificate) certificates.generateCertificate(
+          new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(tls.getData().get("tls.crt"))));
+      serving.verify(ca.getPublicKey());
+      assertThat(serving.getSubjectAlternativeNames()).extracting(n -> n.get(1).toString())
+          .contains("10.0.0.100", "127.0.0.1", "tether-operator-etcd." + NS + ".svc");
+      assertThat(tls.getData()).containsKey("tls.key");
+
+      var etcd = chart.one(StatefulSet.class).getSpec().getTemplate().getSpec();
+      assertThat(etcd.getContainers().get(0).getCommand()).contains("--listen-client-urls=https://0.0.0.0:2379",
+          "--cert-file=/etc/etcd/tls/tls.crt", "--key-file=/etc/etcd/tls/tls.key");
+      assertThat(etcd.getVolumes()).filteredOn(v -> v.getSecret() != null).extracting(v -> v.getSecret().getSecretName())
+          .containsExactly("tether-operator-etcd-tls");
+      assertThat(env(operator(chart))).containsEntry("TETHER_ETCD_CA_FILE", "/etc/tether/etcd-tls/ca.crt")
+          .containsEntry("TETHER_ETCD_ENDPOINTS", "https://10.0.0.100:2379");
+      assertThat(operator(chart).getVolumes()).filteredOn(v -> v.getSecret() != null)
+          .extracting(v -> v.getSecret().getSecretName()).containsExactly("tether-operator-etcd-tls");
+    }
+
+    @Test
+    void offItIsPlaintextAgain() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "-f", ValuesFiles.path(ValuesFiles.QUICKSTART),
+          "--set", "etcd.quickstart.tls.enabled=false");
+      assertThat(chart.all(Secret.class)).noneMatch(x -> x.getMetadata().getName().endsWith("-tls"));
+      assertThat(env(operator(chart))).doesNotContainKey("TETHER_ETCD_CA_FILE");
+      assertThat(env(operator(chart)).get("TETHER_ETCD_ENDPOINTS")).startsWith("http://");
+      assertThat(chart.one(StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0).getCommand())
+          .contains("--listen-client-urls=http://0.0.0.0:2379").noneMatch(a -> a.startsWith("--cert-file"));
+    }
+  }
+
+  @Nested
+  class MetricsNetworkPolicy {
+    @Test
+    void offByDefault() {
+      assertThat(DEFAULTS.all(NetworkPolicy.class)).isEmpty();
+    }
+
+    @Test
+    void admitsTheScraperAndTheHelmTestPodOnPort8080() {
+      RenderedChart chart = CHART.render("tether-operator", NS, "--set", "metrics.networkPolicy.enabled=true",
+          "--set", "metrics.networkPolicy.scraperPodSelector.app=prometheus",
+          "--set", "metrics.networkPolicy.scraperNamespaceSelector.team=monitoring");
+      NetworkPolicy policy = chart.one(NetworkPolicy.class);
+      assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+          .isEqualTo(chart.one(Deployment.class).getSpec().getSelector().getMatchLabels());
+      var rule = policy.getSpec().getIngress().get(0);
+      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(8080));
+      assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels()).containsExactly(Map.entry("app", "prometheus"));
+      assertThat(rule.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+          .containsExactly(Map.entry("team", "monitoring"));
+      Map<String, String> testPod = testPod(chart).getMetadata().getLabels();
+      assertThat(testPod).containsAllEntriesOf(rule.getFrom().get(1).getPodSelector().getMatchLabels());
     }
   }
 

@@ -2,6 +2,9 @@ package dev.tether.supervisor;
 
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -105,12 +108,24 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
         retain, lifecycle, sequence);
   }
 
-  /** Reads the {@code TETHER_*} variables (see docs/checkpoint-api.md). */
+  /**
+   * Reads the {@code TETHER_*} variables (see docs/checkpoint-api.md). The etcd user name and password are read
+   * from the files {@code TETHER_ETCD_USERNAME_FILE} and {@code TETHER_ETCD_PASSWORD_FILE} name where those
+   * exist (the operator mounts the namespace's Secret there), else from {@code TETHER_ETCD_USERNAME} and
+   * {@code TETHER_ETCD_PASSWORD}.
+   */
   public static SupervisorConfig fromEnv(Map<String, String> env) {
+    String username = secret(env, "TETHER_ETCD_USERNAME");
+    String password = secret(env, "TETHER_ETCD_PASSWORD");
+    if (username != null && password == null) {
+      throw new IllegalArgumentException("etcd user " + username + " has no password: neither the file "
+          + env.getOrDefault("TETHER_ETCD_PASSWORD_FILE", "(TETHER_ETCD_PASSWORD_FILE not set)")
+          + " nor TETHER_ETCD_PASSWORD holds one");
+    }
     StoreConfig store = new StoreConfig(
         Arrays.stream(required(env, "TETHER_ETCD_ENDPOINTS").split(",")).map(String::trim)
             .filter(s -> !s.isEmpty()).toList(),
-        blankToNull(env.get("TETHER_ETCD_USERNAME")), blankToNull(env.get("TETHER_ETCD_PASSWORD")),
+        username, password,
         pathOrNull(env.get("TETHER_ETCD_CA_FILE")), pathOrNull(env.get("TETHER_ETCD_CERT_FILE")),
         pathOrNull(env.get("TETHER_ETCD_KEY_FILE")), blankToNull(env.get("TETHER_ETCD_PREFIX")), null);
     return new SupervisorConfig(
@@ -130,6 +145,22 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
             Boolean.parseBoolean(env.getOrDefault("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false"))),
         blankToNull(env.get("TETHER_RESTORE_SEQUENCE")) == null ? null
             : Long.valueOf(blankToNull(env.get("TETHER_RESTORE_SEQUENCE"))));
+  }
+
+  /** The content of the file {@code <name>_FILE} names, if it exists and is not blank; else {@code <name>}. */
+  private static String secret(Map<String, String> env, String name) {
+    String file = blankToNull(env.get(name + "_FILE"));
+    if (file != null && Files.isReadable(Path.of(file))) {
+      try {
+        String value = blankToNull(Files.readString(Path.of(file)));
+        if (value != null) {
+          return value;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+    }
+    return blankToNull(env.get(name));
   }
 
   private static String required(Map<String, String> env, String name) {

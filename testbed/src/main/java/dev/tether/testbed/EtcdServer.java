@@ -20,18 +20,40 @@ public final class EtcdServer implements AutoCloseable {
   private final Path dir;
   private final int clientPort;
   private final int peerPort;
+  /** With TLS on the client port: the serving certificate, signed by a CA of the server's own. */
+  private final CertificateAuthority.Issued serving;
+  private final Path caFile;
+  /** Plain HTTP /health, where the client port speaks TLS. */
+  private final int metricsPort;
   private LocalProcess process;
 
-  private EtcdServer(Path dir, int clientPort, int peerPort) {
+  private EtcdServer(Path dir, int clientPort, int peerPort, CertificateAuthority ca) {
     this.dir = dir;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
+    this.serving = ca == null ? null : ca.issueServer(dir, "etcd-serving", List.of("127.0.0.1"), List.of("localhost"));
+    this.caFile = ca == null ? null : ca.files().certificate();
+    this.metricsPort = ca == null ? 0 : Ports.free();
   }
 
   /** Starts a fresh etcd with an empty data directory. */
   public static EtcdServer start() {
+    return start(false);
+  }
+
+  /**
+   * Starts a fresh etcd whose client port speaks TLS only ({@link #endpoint()} is {@code https://}), with a
+   * serving certificate for 127.0.0.1 from a new CA ({@link #caFile()}).
+   */
+  public static EtcdServer startWithTls() {
+    return start(true);
+  }
+
+  private static EtcdServer start(boolean tls) {
     try {
-      EtcdServer server = new EtcdServer(Files.createTempDirectory("tether-etcd-"), Ports.free(), Ports.free());
+      Path dir = Files.createTempDirectory("tether-etcd-");
+      EtcdServer server = new EtcdServer(dir, Ports.free(), Ports.free(),
+          tls ? CertificateAuthority.create(dir) : null);
       server.startProcess();
       return server;
     } catch (IOException e) {
@@ -44,7 +66,12 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (serving == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+  }
+
+  /** The CA that signed the serving certificate; null without TLS. */
+  public Path caFile() {
+    return caFile;
   }
 
   public synchronized boolean isRunning() {
@@ -57,17 +84,23 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     String peer = "http://127.0.0.1:" + peerPort;
-    List<String> command = List.of(Binaries.etcd().toString(),
+    List<String> command = new java.util.ArrayList<>(List.of(Binaries.etcd().toString(),
         "--name", "tether",
         "--data-dir", dir.resolve("data").toString(),
         "--listen-client-urls", endpoint(),
         "--advertise-client-urls", endpoint(),
         "--listen-peer-urls", peer,
         "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "tether=" + peer);
+        "--initial-cluster", "tether=" + peer));
+    String healthUrl = endpoint() + "/health";
+    if (serving != null) {
+      command.addAll(List.of("--cert-file", serving.certificate().toString(), "--key-file", serving.key().toString(),
+          "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort));
+      healthUrl = "http://127.0.0.1:" + metricsPort + "/health";
+    }
     process = LocalProcess.start("etcd", command, dir.resolve("etcd.log"));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(2)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create(healthUrl)).timeout(Duration.ofSeconds(2)).build();
     Poll.until(process.describe(), Duration.ofSeconds(30), process::isAlive, () -> healthy(http, health));
   }
 

@@ -40,6 +40,10 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
   /** The supervisor's non-root user; the default pod fsGroup, so that it may write a fresh volume. */
   public static final long USER = 65532L;
   static final String TMP_VOLUME = "tether-supervisor-tmp";
+  /** The namespace's etcd credentials; mounted into the supervisor container only, never into the agent's. */
+  public static final String CREDENTIALS_VOLUME = "tether-etcd-credentials";
+  /** Read-only for the owner and the pod's fsGroup, which the supervisor's user is in. */
+  private static final int CREDENTIALS_MODE = 0440;
   private static final long DEFAULT_GRACE_SECONDS = 30;
   /** Left of the pod's grace period after the supervisor's own deadline, to close and exit. */
   private static final long EXIT_MARGIN_SECONDS = 2;
@@ -71,6 +75,8 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
         .withReadinessProbe(probe("/readyz", 1, 2, 1))
         .withLivenessProbe(probe("/healthz", 3, 10, 6))
         .addToVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
+        .addToVolumeMounts(new VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
+            .withMountPath(CheckpointStoreSettings.CREDENTIALS_DIR).withReadOnly(true).build())
         .withNewResources()
           .addToRequests("cpu", new Quantity("50m"))
           .addToRequests("memory", new Quantity("96Mi"))
@@ -93,6 +99,13 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
     List<Volume> volumes = new ArrayList<>(spec.getVolumes() == null ? List.of() : spec.getVolumes());
     volumes.add(new VolumeBuilder().withName(TMP_VOLUME)
         .withNewEmptyDir().withSizeLimit(new Quantity("64Mi")).endEmptyDir().build());
+    // Optional: a missing Secret shows through the supervisor's required env reference (see
+    // CheckpointStoreSettings#supervisorEnv), which the kubelet reports as CreateContainerConfigError; a
+    // required volume would only leave the pod waiting in ContainerCreating with mount events.
+    volumes.add(new VolumeBuilder().withName(CREDENTIALS_VOLUME)
+        .withNewSecret().withSecretName(CheckpointStoreSettings.TENANT_SECRET).withOptional(true)
+          .withDefaultMode(CREDENTIALS_MODE).endSecret()
+        .build());
     spec.setVolumes(volumes);
     writableVolume(spec);
   }

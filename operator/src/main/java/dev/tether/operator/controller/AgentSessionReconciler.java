@@ -5,6 +5,7 @@ import dev.tether.api.v1alpha1.CheckpointSpec.ReclaimPolicy;
 import dev.tether.operator.OperatorSettings;
 import dev.tether.operator.checkpoint.CheckpointWiring;
 import dev.tether.operator.checkpoint.SessionKeys;
+import dev.tether.operator.checkpoint.TenantCredentials;
 import dev.tether.store.StoreUnavailableException;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.SessionLabels;
@@ -182,6 +183,12 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
         invalid(r, "NameConflict", nameTaken.get(), c.events);
         r.wakeIn(NAME_RECHECK); // the other object may be removed: nothing of it wakes this session
       } else {
+        // Before any pod: its supervisor needs the namespace's credentials. A problem does not stop the
+        // session (running pods keep their credentials); it shows unless something more pressing does.
+        if (c.tenants != null) {
+          c.tenants.ensure(session.getMetadata().getNamespace()).ifPresent(p -> degraded(r, p.reason(),
+              p.message(), c.events));
+        }
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         try {
           c.lifecycle.reconcile(r);
@@ -220,8 +227,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   }
 
   private void invalid(Reconciliation r, String reason, String message, EventRecorder events) {
-    boolean alreadyReported = r.status().getConditions() != null && r.status().getConditions().stream()
-        .anyMatch(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()));
+    boolean alreadyReported = reported(r, reason, message);
     r.status().setObservedGeneration(r.session().getMetadata().getGeneration());
     if (r.status().getPhase() == null) {
       r.status().setPhase(dev.tether.api.v1alpha1.SessionPhase.Pending);
@@ -231,6 +237,19 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     if (!alreadyReported) {
       events.warning(r.session(), reason, message);
     }
+  }
+
+  /** Degraded for this reason, with one Warning Event while the condition says so. */
+  private static void degraded(Reconciliation r, String reason, String message, EventRecorder events) {
+    if (!reported(r, reason, message)) {
+      events.warning(r.session(), reason, message);
+    }
+    r.degraded(reason, message);
+  }
+
+  private static boolean reported(Reconciliation r, String reason, String message) {
+    return r.status().getConditions() != null && r.status().getConditions().stream()
+        .anyMatch(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()));
   }
 
   @Override
@@ -343,8 +362,11 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     final NameClaims names;
     final SessionLifecycle lifecycle;
     final CheckpointReporter reporter;
+    /** Null where etcd does not authenticate: then there are no credentials to issue. */
+    final TenantCredentials tenants;
 
     Components(KubernetesClient client) {
+      tenants = checkpoints == null ? null : checkpoints.tenantCredentials(client, clock).orElse(null);
       writer = new StatusWriter(client.getKubernetesSerialization());
       events = new EventRecorder(client);
       pods = new PodWriter(client);

@@ -4,6 +4,8 @@ import dev.tether.api.Tether;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.AgentSessionSpec;
 import dev.tether.api.v1alpha1.FailoverSpec;
+import dev.tether.operator.checkpoint.CheckpointStoreSettings;
+import dev.tether.operator.checkpoint.SupervisorSidecar;
 import dev.tether.operator.support.Durations;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -56,10 +58,15 @@ public final class SessionSpecValidator {
       problems.add("spec.template.spec.restartPolicy Always would restart an agent that finished; "
           + "use OnFailure (default) or Never");
     }
-    if (pod.getVolumes() != null && pod.getVolumes().stream()
-        .anyMatch(v -> Tether.CHECKPOINT_VOLUME.equals(v.getName()))) {
-      problems.add("spec.template.spec.volumes must not define a volume named '" + Tether.CHECKPOINT_VOLUME
-          + "': the operator adds it");
+    for (String reserved : List.of(Tether.CHECKPOINT_VOLUME, SupervisorSidecar.CREDENTIALS_VOLUME)) {
+      if (pod.getVolumes() != null && pod.getVolumes().stream().anyMatch(v -> reserved.equals(v.getName()))) {
+        problems.add("spec.template.spec.volumes must not define a volume named '" + reserved
+            + "': the operator adds it");
+      }
+    }
+    if (pod.getVolumes() != null && pod.getVolumes().stream().anyMatch(SessionSpecValidator::mountsTenantSecret)) {
+      problems.add("spec.template.spec.volumes must not mount the Secret " + CheckpointStoreSettings.TENANT_SECRET
+          + ": it holds the namespace's checkpoint store credentials, which only the supervisor gets");
     }
     List<Container> all = new ArrayList<>(pod.getContainers());
     if (pod.getInitContainers() != null) {
@@ -73,6 +80,16 @@ public final class SessionSpecValidator {
               + "' of container '" + c.getName() + "' at " + m.getMountPath()
               + "; choose a mountPath that neither contains nor lies inside it");
         }
+      }
+      for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+        if (SupervisorSidecar.CREDENTIALS_VOLUME.equals(m.getName())) {
+          problems.add("container '" + c.getName() + "' mounts " + m.getName()
+              + ": the checkpoint store credentials are the supervisor's only");
+        }
+      }
+      if (readsTenantSecret(c)) {
+        problems.add("container '" + c.getName() + "' reads the Secret " + CheckpointStoreSettings.TENANT_SECRET
+            + ": it holds the namespace's checkpoint store credentials, which only the supervisor gets");
       }
       if (c.getEnv() != null) {
         c.getEnv().stream().map(e -> e.getName()).filter(n -> n != null && n.startsWith("TETHER_")).distinct()
@@ -112,5 +129,21 @@ public final class SessionSpecValidator {
 
   private static boolean nested(String a, String b) {
     return a.equals(b) || a.startsWith(b.equals("/") ? "/" : b + "/") || b.startsWith(a.equals("/") ? "/" : a + "/");
+  }
+
+  private static boolean mountsTenantSecret(io.fabric8.kubernetes.api.model.Volume v) {
+    String secret = CheckpointStoreSettings.TENANT_SECRET;
+    return (v.getSecret() != null && secret.equals(v.getSecret().getSecretName()))
+        || (v.getProjected() != null && v.getProjected().getSources() != null && v.getProjected().getSources()
+            .stream().anyMatch(p -> p.getSecret() != null && secret.equals(p.getSecret().getName())));
+  }
+
+  private static boolean readsTenantSecret(Container c) {
+    String secret = CheckpointStoreSettings.TENANT_SECRET;
+    boolean env = c.getEnv() != null && c.getEnv().stream().anyMatch(e -> e.getValueFrom() != null
+        && e.getValueFrom().getSecretKeyRef() != null && secret.equals(e.getValueFrom().getSecretKeyRef().getName()));
+    boolean envFrom = c.getEnvFrom() != null && c.getEnvFrom().stream()
+        .anyMatch(e -> e.getSecretRef() != null && secret.equals(e.getSecretRef().getName()));
+    return env || envFrom;
   }
 }

@@ -128,13 +128,48 @@ class SupervisorSidecarTest {
     var secured = CheckpointStoreSettings.fromEnv(Map.of("TETHER_ETCD_ENDPOINTS", "https://etcd:2379",
         "TETHER_ETCD_USERNAME", "tether-operator", "TETHER_ETCD_PASSWORD", "secret",
         "TETHER_ETCD_CA_FILE", ca.toString())).orElseThrow().supervisorEnv();
-    assertThat(secured).filteredOn(e -> e.getName().equals("TETHER_ETCD_PASSWORD"))
+    assertThat(secured).filteredOn(e -> e.getName().equals("TETHER_ETCD_USERNAME"))
         .singleElement().satisfies(e -> {
           assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(CheckpointStoreSettings.TENANT_SECRET);
-          assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).isFalse();
+          assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).as("a missing Secret stops the container")
+              .isFalse();
+        });
+    assertThat(secured).as("the password is a file, never an env var")
+        .noneMatch(e -> e.getName().equals("TETHER_ETCD_PASSWORD"))
+        .anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo("TETHER_ETCD_PASSWORD_FILE");
+          assertThat(e.getValue()).isEqualTo(CheckpointStoreSettings.CREDENTIALS_DIR + "/password");
         });
     assertThat(secured).filteredOn(e -> e.getName().equals("TETHER_ETCD_CA_PEM")).singleElement()
         .satisfies(e -> assertThat(e.getValue()).startsWith("-----BEGIN CERTIFICATE-----"));
     assertThat(secured).noneMatch(e -> "secret".equals(e.getValue()));
+  }
+
+  @Test
+  void theCredentialsAreMountedIntoTheSupervisorOnlyNeverIntoTheAgent() {
+    for (boolean nativeSidecar : List.of(false, true)) {
+      Pod pod = pod(session(), nativeSidecar);
+      assertThat(pod.getSpec().getVolumes()).filteredOn(v -> SupervisorSidecar.CREDENTIALS_VOLUME.equals(v.getName()))
+          .singleElement().satisfies(v -> {
+            assertThat(v.getSecret().getSecretName()).isEqualTo(CheckpointStoreSettings.TENANT_SECRET);
+            assertThat(v.getSecret().getDefaultMode()).isEqualTo(0440);
+          });
+      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
+      if (pod.getSpec().getInitContainers() != null) {
+        all.addAll(pod.getSpec().getInitContainers());
+      }
+      assertThat(all).filteredOn(c -> c.getVolumeMounts().stream()
+              .anyMatch(m -> SupervisorSidecar.CREDENTIALS_VOLUME.equals(m.getName())))
+          .singleElement().satisfies(c -> {
+            assertThat(c.getName()).isEqualTo(Tether.SUPERVISOR_CONTAINER);
+            assertThat(c.getVolumeMounts()).filteredOn(m -> SupervisorSidecar.CREDENTIALS_VOLUME.equals(m.getName()))
+                .singleElement().satisfies(m -> {
+                  assertThat(m.getMountPath()).isEqualTo(CheckpointStoreSettings.CREDENTIALS_DIR);
+                  assertThat(m.getReadOnly()).isTrue();
+                });
+          });
+      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
+      assertThat(agent.getEnv()).noneMatch(e -> e.getName().startsWith("TETHER_ETCD_"));
+    }
   }
 }
