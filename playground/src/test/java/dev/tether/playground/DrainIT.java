@@ -35,17 +35,25 @@ class DrainIT {
   /** The cluster autoscaler taints a node before it removes it, without cordoning it: the same planned move. */
   @Test
   void theClusterAutoscalersTaintMovesTheSessionLikeADrain() {
-    drain(50, node -> taint(node, true), node -> taint(node, false));
+    String key = "ToBeDeletedByClusterAutoscaler";
+    drain(50, node -> taint(node, key, "1764700000", true), node -> taint(node, key, null, false));
   }
 
-  private void taint(SimulatedNode node, boolean on) {
+  /** Karpenter taints a node it is about to remove (karpenter.sh/disrupted since v1) without cordoning it. */
+  @Test
+  void karpentersDisruptionTaintMovesTheSessionLikeADrain() {
+    String key = "karpenter.sh/disrupted";
+    drain(50, node -> taint(node, key, null, true), node -> taint(node, key, null, false));
+  }
+
+  private void taint(SimulatedNode node, String key, String value, boolean on) {
     bed.client().nodes().withName(node.name()).edit(n -> {
       List<io.fabric8.kubernetes.api.model.Taint> taints = new java.util.ArrayList<>(
           n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
-      taints.removeIf(t -> "ToBeDeletedByClusterAutoscaler".equals(t.getKey()));
+      taints.removeIf(t -> key.equals(t.getKey()));
       if (on) {
-        taints.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("ToBeDeletedByClusterAutoscaler")
-            .withValue("1764700000").withEffect("NoSchedule").build());
+        taints.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey(key)
+            .withValue(value).withEffect("NoSchedule").build());
       }
       n.getSpec().setTaints(taints);
       return n;
@@ -81,12 +89,13 @@ class DrainIT {
     int lastStepOfFirst = bed.journal().entries(ns, "mover").stream()
         .filter(e -> e.epoch() == 1 && e.kind() == AgentJournal.Kind.STEP)
         .mapToInt(AgentJournal.Entry::step).max().orElseThrow();
-    assertThat(bed.journal().entries(ns, "mover")).anySatisfy(e -> {
+    // Status shows the supervisor's restore record; the agent logs its restore a moment later.
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(bed.journal().entries(ns, "mover")).anySatisfy(e -> {
       assertThat(e.epoch()).isEqualTo(2);
       assertThat(e.kind()).isEqualTo(AgentJournal.Kind.RESTORED);
       assertThat(e.step()).as("the new incarnation continues exactly where the old one stopped")
           .isEqualTo(lastStepOfFirst);
-    });
+    }));
 
     AgentSession done = PlaygroundBed.awaitSession(ns, "mover", TIMEOUT,
         s -> s.getStatus().getPhase() == SessionPhase.Succeeded);
