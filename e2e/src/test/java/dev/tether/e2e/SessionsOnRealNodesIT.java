@@ -14,6 +14,7 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.testbed.real.RealNode;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -220,8 +221,39 @@ class SessionsOnRealNodesIT {
     assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
   }
 
+  /**
+   * An eviction that no cordon announces: the apiserver calls the chart's eviction webhook through its Service, the
+   * budget refuses the eviction, and the operator moves the session after a final checkpoint.
+   */
   @Test
   @Order(7)
+  void anEvictionAttemptMovesTheSessionAfterAFinalCheckpoint() {
+    AgentSessionStatus before = sessions.status(JOURNEY);
+    try {
+      assertThat(tether.client().pods().inNamespace(namespace).withName(before.getPodName()).evict())
+          .as("the session's budget refuses the eviction").isFalse();
+    } catch (KubernetesClientException e) {
+      // The client retries the refused eviction until the operator has moved the pod away.
+      assertThat(e.getCode()).as(e.getMessage()).isEqualTo(404);
+    }
+    try {
+      awaitRunning(JOURNEY, before.getEpoch() + 1, MOVE);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      diagnoseWebhook();
+      throw e;
+    }
+    assertThat(lastMigration().getReason()).isEqualTo("Drain");
+    assertThat(lastMigration().getFromNode()).isEqualTo(before.getNodeName());
+    assertThat(tether.client().v1().events().inNamespace(namespace).list().getItems())
+        .anySatisfy(e -> {
+          assertThat(e.getReason()).isEqualTo("EvictionRequested");
+          assertThat(e.getMessage()).startsWith("eviction of pod " + before.getPodName() + " on " + before.getNodeName());
+        });
+    assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
+  }
+
+  @Test
+  @Order(8)
   void anAgentThatFinishesMakesTheSessionSucceeded() {
     sessions.apply(sessions.example("finisher", 12, 200, 5));
     await().atMost(START).until(() -> sessions.status("finisher").getPhase() == SessionPhase.Succeeded);
@@ -237,7 +269,7 @@ class SessionsOnRealNodesIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void anAgentThatCrashesGetsANewIncarnation() {
     AgentSession session = sessions.example("crasher", 1000, 300, 5);
     var pod = session.getSpec().getTemplate().getSpec();
@@ -254,6 +286,28 @@ class SessionsOnRealNodesIT {
       assertThat(m.getReason()).isEqualTo("PodFailed");
       assertThat(m.getFromEpoch()).isEqualTo(1);
     });
+  }
+
+  /** Whether the apiserver called the eviction webhook, and whether this host reaches its Service at all. */
+  private static void diagnoseWebhook() {
+    try {
+      String metrics = tether.client().raw("/metrics");
+      metrics.lines().filter(l -> l.contains("eviction.tether.dev")).forEach(System.out::println);
+    } catch (RuntimeException e) {
+      System.out.println("apiserver metrics: " + e);
+    }
+    tether.client().services().inAnyNamespace().list().getItems().stream()
+        .filter(s -> s.getMetadata().getName().endsWith("-webhook")).forEach(s -> {
+          System.out.println("webhook service " + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName()
+              + " clusterIP=" + s.getSpec().getClusterIP() + " endpoints=" + tether.client().endpoints()
+              .inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName()).get());
+          try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(s.getSpec().getClusterIP(), 443), 3000);
+            System.out.println("TCP connect from the host to " + s.getSpec().getClusterIP() + ":443 works");
+          } catch (java.io.IOException e) {
+            System.out.println("TCP connect from the host to " + s.getSpec().getClusterIP() + ":443 fails: " + e);
+          }
+        });
   }
 
   private static void awaitRunning(String name, long epoch, Duration timeout) {

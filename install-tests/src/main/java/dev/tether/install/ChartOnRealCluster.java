@@ -54,6 +54,7 @@ public final class ChartOnRealCluster {
         "--set", "image.pullPolicy=Never",
         // The test bed's kubelets renew their Lease every 2.5 s (not 10 s), so sessions may detect in 8 s.
         "--set", "detectionTimeout=" + DETECTION_TIMEOUT,
+        "--set", "evictionWebhook.enabled=true",
         "--set-string", "nodeSelector." + infraSelector,
         "--set-json", "tolerations=[" + infra + "]",
         "--set", "etcd.quickstart.enabled=true",

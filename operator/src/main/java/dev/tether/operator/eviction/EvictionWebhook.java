@@ -92,6 +92,7 @@ public final class EvictionWebhook implements AutoCloseable {
         String namespace = request.path("namespace").asText();
         String pod = request.path("name").asText();
         String user = request.path("userInfo").path("username").asText("someone");
+        LOG.info("eviction of pod {}/{} requested by {}", namespace, pod, user);
         recorder.execute(() -> evictions.attempted(namespace, pod, user));
       }
     }
