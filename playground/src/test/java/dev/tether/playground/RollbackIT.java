@@ -60,11 +60,11 @@ class RollbackIT {
       assertThat(rolledBack.getStatus().getMigrationCount()).isEqualTo(1);
       assertThat(rolledBack.getStatus().getRestoredFrom().getReason())
           .startsWith("Rollback: restored checkpoint #" + chosen.sequence() + ", committed again as #");
-      assertThat(bed.journal().entries(ns, "undo")).anySatisfy(e -> {
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(bed.journal().entries(ns, "undo")).anySatisfy(e -> {
         assertThat(e.epoch()).isEqualTo(2);
         assertThat(e.kind()).isEqualTo(AgentJournal.Kind.RESTORED);
         assertThat(e.step()).as("the agent continues from the chosen checkpoint").isEqualTo(chosenStep);
-      });
+      }));
       Manifest copy = history.commits(key).stream().filter(m -> m.epoch() == 2).findFirst().orElseThrow();
       assertThat(copy.digest()).isEqualTo(chosen.digest());
       assertThat(copy.metadata()).containsEntry("tether.rollback-of", Long.toString(chosen.sequence()));
