@@ -129,6 +129,15 @@ class ChartRenderTest {
     }
 
     @Test
+    void theOperatorReadsThePodPolicyTheChartPasses() {
+      assertThat(settings(DEFAULTS).podPolicy()).isEqualTo(dev.tether.operator.validation.PodPolicy.DEFAULT);
+      var open = settings(CHART.render("tether-operator", NS, "--set", "podSecurity=privileged",
+          "--set-json", "sessionServiceAccounts=[\"default\",\"agent-runner\"]")).podPolicy();
+      assertThat(open.baseline()).isFalse();
+      assertThat(open.serviceAccounts()).containsExactly("default", "agent-runner");
+    }
+
+    @Test
     void theOperatorReadsTheFencingSettingsTheChartPasses() {
       assertThat(settings(DEFAULTS).allowOutOfServiceTaint()).isFalse();
       assertThat(settings(DEFAULTS).allowVolumeAttachmentDelete()).isFalse();

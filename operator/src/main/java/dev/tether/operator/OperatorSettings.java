@@ -1,6 +1,7 @@
 package dev.tether.operator;
 
 import dev.tether.operator.support.Durations;
+import dev.tether.operator.validation.PodPolicy;
 import dev.tether.operator.validation.SessionLimits;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,7 +25,7 @@ public record OperatorSettings(
     NativeSidecar nativeSidecar,
     Duration startupTimeout,
     SessionLimits limits,
-    boolean enforcePodSecurityBaseline) {
+    PodPolicy podPolicy) {
 
   /** Whether the supervisor runs as a native sidecar: {@code auto} asks the apiserver's version (1.29+). */
   public enum NativeSidecar {
@@ -52,6 +53,11 @@ public record OperatorSettings(
     }
   }
 
+  /** Whether pod templates must keep to the baseline pod security level. */
+  public boolean enforcePodSecurityBaseline() {
+    return podPolicy.baseline();
+  }
+
   public static OperatorSettings defaults() {
     return fromEnv(Map.of());
   }
@@ -74,7 +80,7 @@ public record OperatorSettings(
         NativeSidecar.parse(env.getOrDefault("TETHER_NATIVE_SIDECAR", "auto")),
         Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")),
         SessionLimits.fromEnv(env, Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s"))),
-        podSecurityBaseline(env.getOrDefault("TETHER_POD_SECURITY", "baseline")));
+        PodPolicy.fromEnv(env));
   }
 
   /** A new operator-wide default; the floor for sessions comes down with it where it was higher. */
@@ -82,50 +88,42 @@ public record OperatorSettings(
     return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout,
-        limits.admittingDetectionTimeout(timeout), enforcePodSecurityBaseline);
+        limits.admittingDetectionTimeout(timeout), podPolicy);
   }
 
   public OperatorSettings withMassFailureThreshold(double threshold) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        enforcePodSecurityBaseline);
+        podPolicy);
   }
 
   public OperatorSettings withLeaderElection(String namespace, String identity) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
         namespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        enforcePodSecurityBaseline);
+        podPolicy);
   }
 
   public OperatorSettings withStartupTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout, limits,
-        enforcePodSecurityBaseline);
+        podPolicy);
   }
 
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        enforcePodSecurityBaseline);
+        podPolicy);
   }
 
   public OperatorSettings withLimits(SessionLimits sessionLimits) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, sessionLimits,
-        enforcePodSecurityBaseline);
+        podPolicy);
   }
 
-  private static boolean podSecurityBaseline(String level) {
-    return switch (level.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "baseline" -> true;
-      case "privileged" -> false;
-      default -> throw new IllegalArgumentException("TETHER_POD_SECURITY must be baseline or privileged, not '"
-          + level + "'");
-    };
-  }
 }

@@ -372,7 +372,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       pods = new PodWriter(client);
       names = new NameClaims(client);
       validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent(),
-          settings.limits(), settings.enforcePodSecurityBaseline());
+          settings.limits(), settings.podPolicy());
       var factory = new SessionPodFactory(client.getKubernetesSerialization(), decorators);
       var starter = new IncarnationStarter(epochs, factory, pods);
       var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint(),

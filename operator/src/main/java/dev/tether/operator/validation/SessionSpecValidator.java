@@ -21,17 +21,22 @@ import java.util.function.Predicate;
 public final class SessionSpecValidator {
   private final Predicate<String> storageClassExists;
   private final SessionLimits limits;
-  private final boolean enforceBaseline;
+  private final PodPolicy podPolicy;
 
   /**
    * @param storageClassExists answers whether a StorageClass of that name exists in the cluster
    * @param limits the ranges the admin allows for the failover timings
-   * @param enforceBaseline whether pod templates must keep to the baseline pod security level
+   * @param podPolicy what the admin lets pod templates do
    */
-  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits, boolean enforceBaseline) {
+  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits, PodPolicy podPolicy) {
     this.storageClassExists = storageClassExists;
     this.limits = limits;
-    this.enforceBaseline = enforceBaseline;
+    this.podPolicy = podPolicy;
+  }
+
+  /** Any ServiceAccount; the baseline as given. */
+  public SessionSpecValidator(Predicate<String> storageClassExists, SessionLimits limits, boolean enforceBaseline) {
+    this(storageClassExists, limits, PodPolicy.baselineOnly(enforceBaseline));
   }
 
   public List<String> validate(AgentSession session) {
@@ -46,9 +51,7 @@ public final class SessionSpecValidator {
       problems.add("spec.template.spec.containers must list at least one container");
       return problems;
     }
-    if (enforceBaseline) {
-      problems.addAll(PodSecurityBaseline.violations(pod));
-    }
+    problems.addAll(podPolicy.violations(pod));
     String mountPath = normalise(spec.getCheckpoint().getMountPath());
     if (pod.getNodeName() != null && !pod.getNodeName().isBlank()) {
       problems.add("spec.template.spec.nodeName pins the session to one node and prevents migration; "
