@@ -307,7 +307,33 @@ class SessionsOnRealNodesIT {
           } catch (java.io.IOException e) {
             System.out.println("TCP connect from the host to " + s.getSpec().getClusterIP() + ":443 fails: " + e);
           }
+          // The apiserver's own call: TLS with the Service's DNS name, through the ClusterIP and straight to a pod.
+          String host = s.getMetadata().getName() + "." + s.getMetadata().getNamespace() + ".svc";
+          var secret = tether.client().secrets().inNamespace(s.getMetadata().getNamespace())
+              .withName(s.getMetadata().getName() + "-tls").get();
+          try {
+            java.nio.file.Path ca = java.nio.file.Files.createTempFile("webhook-ca", ".crt");
+            java.nio.file.Files.write(ca, java.util.Base64.getDecoder().decode(secret.getData().get("ca.crt")));
+            var endpoints = tether.client().endpoints().inNamespace(s.getMetadata().getNamespace())
+                .withName(s.getMetadata().getName()).get();
+            java.util.List<String> targets = new java.util.ArrayList<>(List.of(s.getSpec().getClusterIP() + ":443"));
+            endpoints.getSubsets().forEach(sub -> sub.getAddresses().forEach(a -> targets.add(a.getIp() + ":9443")));
+            for (String target : targets) {
+              String port = target.substring(target.indexOf(':') + 1);
+              Process curl = new ProcessBuilder("curl", "-sS", "-v", "-m", "8", "--cacert", ca.toString(), "--resolve",
+                  host + ":" + port + ":" + target.substring(0, target.indexOf(':')), "-H", "Content-Type: application/json",
+                  "-d", "{\"apiVersion\":\"admission.k8s.io/v1\",\"request\":{\"uid\":\"probe\"}}",
+                  "-w", "\ntime_connect=%{time_connect} time_appconnect=%{time_appconnect} total=%{time_total}\n",
+                  "https://" + host + ":" + port + "/validate-pods-eviction").redirectErrorStream(true).start();
+              String out = new String(curl.getInputStream().readAllBytes());
+              curl.waitFor();
+              System.out.println("curl via " + target + ":\n" + out);
+            }
+          } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+            System.out.println("curl probe failed: " + e);
+          }
         });
+    System.out.println(tether.operatorLogs());
   }
 
   private static void awaitRunning(String name, long epoch, Duration timeout) {

@@ -33,11 +33,21 @@ public final class ServingCertificate {
 
   private ServingCertificate() {}
 
-  public static SSLContext fromDirectory(Path dir) throws IOException {
-    return sslContext(Files.readString(dir.resolve("tls.crt")), Files.readString(dir.resolve("tls.key")));
+  public static KeyManagerFactory fromDirectory(Path dir) throws IOException {
+    return keyManagers(Files.readString(dir.resolve("tls.crt")), Files.readString(dir.resolve("tls.key")));
   }
 
   public static SSLContext sslContext(String certificatePem, String keyPem) throws IOException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers(certificatePem, keyPem).getKeyManagers(), null, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot use the webhook's certificate and key: " + e.getMessage(), e);
+    }
+  }
+
+  public static KeyManagerFactory keyManagers(String certificatePem, String keyPem) throws IOException {
     try {
       Certificate[] chain = CertificateFactory.getInstance("X.509")
           .generateCertificates(new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)))
@@ -51,9 +61,7 @@ public final class ServingCertificate {
       store.setKeyEntry("webhook", privateKey(keyPem, chain[0].getPublicKey().getAlgorithm()), password, chain);
       KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keys.init(store, password);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keys.getKeyManagers(), null, null);
-      return context;
+      return keys;
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot use the webhook's certificate and key: " + e.getMessage(), e);
     }

@@ -40,7 +40,7 @@ class EvictionWebhookIT {
     CertificateAuthority ca = CertificateAuthority.create(dir);
     CertificateAuthority.Issued serving = ca.issueServer(dir, "webhook", List.of("127.0.0.1"), List.of("localhost"));
     try (EvictionWebhook webhook = EvictionWebhook.start(0,
-        ServingCertificate.sslContext(Files.readString(serving.certificate()), Files.readString(serving.key())),
+        ServingCertificate.keyManagers(Files.readString(serving.certificate()), Files.readString(serving.key())),
         new EvictionRecorder(bed.client(), new EventRecorder(bed.client())))) {
       ValidatingWebhookConfiguration registration = bed.client().admissionRegistration().v1()
           .validatingWebhookConfigurations().resource(registration(ns, webhook.port(), ca)).create();
