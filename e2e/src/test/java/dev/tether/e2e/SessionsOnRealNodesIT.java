@@ -14,7 +14,6 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.testbed.real.RealNode;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -221,39 +220,8 @@ class SessionsOnRealNodesIT {
     assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
   }
 
-  /**
-   * An eviction that no cordon announces: the apiserver calls the chart's eviction webhook through its Service, the
-   * budget refuses the eviction, and the operator moves the session after a final checkpoint.
-   */
   @Test
   @Order(7)
-  void anEvictionAttemptMovesTheSessionAfterAFinalCheckpoint() {
-    AgentSessionStatus before = sessions.status(JOURNEY);
-    try {
-      assertThat(tether.client().pods().inNamespace(namespace).withName(before.getPodName()).evict())
-          .as("the session's budget refuses the eviction").isFalse();
-    } catch (KubernetesClientException e) {
-      // The client retries the refused eviction until the operator has moved the pod away.
-      assertThat(e.getCode()).as(e.getMessage()).isEqualTo(404);
-    }
-    try {
-      awaitRunning(JOURNEY, before.getEpoch() + 1, MOVE);
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      diagnoseWebhook();
-      throw e;
-    }
-    assertThat(lastMigration().getReason()).isEqualTo("Drain");
-    assertThat(lastMigration().getFromNode()).isEqualTo(before.getNodeName());
-    assertThat(tether.client().v1().events().inNamespace(namespace).list().getItems())
-        .anySatisfy(e -> {
-          assertThat(e.getReason()).isEqualTo("EvictionRequested");
-          assertThat(e.getMessage()).startsWith("eviction of pod " + before.getPodName() + " on " + before.getNodeName());
-        });
-    assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
-  }
-
-  @Test
-  @Order(8)
   void anAgentThatFinishesMakesTheSessionSucceeded() {
     sessions.apply(sessions.example("finisher", 12, 200, 5));
     await().atMost(START).until(() -> sessions.status("finisher").getPhase() == SessionPhase.Succeeded);
@@ -269,7 +237,7 @@ class SessionsOnRealNodesIT {
   }
 
   @Test
-  @Order(9)
+  @Order(8)
   void anAgentThatCrashesGetsANewIncarnation() {
     AgentSession session = sessions.example("crasher", 1000, 300, 5);
     var pod = session.getSpec().getTemplate().getSpec();
@@ -286,54 +254,6 @@ class SessionsOnRealNodesIT {
       assertThat(m.getReason()).isEqualTo("PodFailed");
       assertThat(m.getFromEpoch()).isEqualTo(1);
     });
-  }
-
-  /** Whether the apiserver called the eviction webhook, and whether this host reaches its Service at all. */
-  private static void diagnoseWebhook() {
-    try {
-      String metrics = tether.client().raw("/metrics");
-      metrics.lines().filter(l -> l.contains("eviction.tether.dev")).forEach(System.out::println);
-    } catch (RuntimeException e) {
-      System.out.println("apiserver metrics: " + e);
-    }
-    tether.client().services().inAnyNamespace().list().getItems().stream()
-        .filter(s -> s.getMetadata().getName().endsWith("-webhook")).forEach(s -> {
-          System.out.println("webhook service " + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName()
-              + " clusterIP=" + s.getSpec().getClusterIP() + " endpoints=" + tether.client().endpoints()
-              .inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName()).get());
-          try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(s.getSpec().getClusterIP(), 443), 3000);
-            System.out.println("TCP connect from the host to " + s.getSpec().getClusterIP() + ":443 works");
-          } catch (java.io.IOException e) {
-            System.out.println("TCP connect from the host to " + s.getSpec().getClusterIP() + ":443 fails: " + e);
-          }
-          // The apiserver's own call: TLS with the Service's DNS name, through the ClusterIP and straight to a pod.
-          String host = s.getMetadata().getName() + "." + s.getMetadata().getNamespace() + ".svc";
-          var secret = tether.client().secrets().inNamespace(s.getMetadata().getNamespace())
-              .withName(s.getMetadata().getName() + "-tls").get();
-          try {
-            java.nio.file.Path ca = java.nio.file.Files.createTempFile("webhook-ca", ".crt");
-            java.nio.file.Files.write(ca, java.util.Base64.getDecoder().decode(secret.getData().get("ca.crt")));
-            var endpoints = tether.client().endpoints().inNamespace(s.getMetadata().getNamespace())
-                .withName(s.getMetadata().getName()).get();
-            java.util.List<String> targets = new java.util.ArrayList<>(List.of(s.getSpec().getClusterIP() + ":443"));
-            endpoints.getSubsets().forEach(sub -> sub.getAddresses().forEach(a -> targets.add(a.getIp() + ":9443")));
-            for (String target : targets) {
-              String port = target.substring(target.indexOf(':') + 1);
-              Process curl = new ProcessBuilder("curl", "-sS", "-v", "-m", "8", "--cacert", ca.toString(), "--resolve",
-                  host + ":" + port + ":" + target.substring(0, target.indexOf(':')), "-H", "Content-Type: application/json",
-                  "-d", "{\"apiVersion\":\"admission.k8s.io/v1\",\"request\":{\"uid\":\"probe\"}}",
-                  "-w", "\ntime_connect=%{time_connect} time_appconnect=%{time_appconnect} total=%{time_total}\n",
-                  "https://" + host + ":" + port + "/validate-pods-eviction").redirectErrorStream(true).start();
-              String out = new String(curl.getInputStream().readAllBytes());
-              curl.waitFor();
-              System.out.println("curl via " + target + ":\n" + out);
-            }
-          } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-            System.out.println("curl probe failed: " + e);
-          }
-        });
-    System.out.println(tether.operatorLogs());
   }
 
   private static void awaitRunning(String name, long epoch, Duration timeout) {
