@@ -61,6 +61,13 @@ class ReservedNamesAndShapesTest {
       assertThat(validator.validate(session)).as(bad).singleElement()
           .satisfies(p -> assertThat(p).startsWith("spec.checkpoint.size"));
     }
+    AgentSession negative = Sessions.agent("team-a", "s");
+    negative.getSpec().getCheckpoint().setSize(new Quantity("-1Gi"));
+    assertThat(validator.validate(negative)).containsExactly("spec.checkpoint.size -1Gi must be positive");
+    AgentSession garbage = Sessions.agent("team-a", "s");
+    garbage.getSpec().getCheckpoint().setSize(new Quantity("lots"));
+    assertThat(validator.validate(garbage))
+        .containsExactly("spec.checkpoint.size 'lots' is not a quantity (use e.g. 1Gi, 500Mi)");
     AgentSession fine = Sessions.agent("team-a", "s");
     fine.getSpec().getCheckpoint().setSize(new Quantity("500Mi"));
     assertThat(validator.validate(fine)).isEmpty();
