@@ -30,6 +30,9 @@ final class CheckpointWriter {
     record EpochNotEstablished(long storedEpoch) implements Outcome {}
 
     record Conflict(String message) implements Outcome {}
+
+    /** The body was empty (a chunked one can be): it would restore nothing, so it is not committed. */
+    record Empty() implements Outcome {}
   }
 
   private final SupervisorConfig config;
@@ -57,6 +60,9 @@ final class CheckpointWriter {
       long sequence = state.lastSequence() + 1;
       BlobStore.Staged staged = blobs.stage(sequence, body, config.maxCheckpointBytes());
       try {
+        if (staged.size() == 0) {
+          return new Outcome.Empty();
+        }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
           if (!blobs.publishNew(staged, sequence)) {
             // The name is taken: a checkpoint committed by someone else, or our own attempt that never committed.

@@ -76,6 +76,9 @@ final class Rollback {
         if (outcome instanceof CheckpointWriter.Outcome.Fenced) {
           return Optional.empty();
         }
+        if (outcome instanceof CheckpointWriter.Outcome.Empty) {
+          return Optional.of(refused("Empty: checkpoint #" + target + " holds no bytes"));
+        }
         // Not established yet, or a sequence conflict: the startup check retries.
         throw new IOException("the rollback commit of #" + target + " was not taken yet: " + outcome);
       }

@@ -143,7 +143,7 @@ final class SupervisorApi {
       return;
     }
     if (length != null && Long.parseLong(length.trim()) == 0) {
-      Http.error(exchange, 400, "empty-checkpoint", "an empty checkpoint would restore nothing; send the context");
+      emptyCheckpoint(exchange);
       return;
     }
     if (length != null && Long.parseLong(length.trim()) > config.maxCheckpointBytes()) {
@@ -159,10 +159,13 @@ final class SupervisorApi {
     }
     CheckpointWriter.Outcome outcome;
     long start = System.nanoTime();
-    try (InputStream body = exchange.getRequestBody()) {
+    try (InputStream body = new RequestBody(exchange.getRequestBody())) {
       outcome = writer.write(body, metadata);
     } catch (BlobStore.TooLargeException e) {
       tooLarge(exchange);
+      return;
+    } catch (RequestBody.Incomplete e) {
+      Http.error(exchange, 400, "incomplete-body", "the body ended before it was complete: " + e.getMessage());
       return;
     } catch (StoreException e) {
       metrics.refused(CommitResult.UNAVAILABLE);
@@ -178,6 +181,8 @@ final class SupervisorApi {
         state.finalCommitAnswered();
       }
       writer.applyRetention();
+    } else if (outcome instanceof CheckpointWriter.Outcome.Empty) {
+      emptyCheckpoint(exchange);
     } else if (outcome instanceof CheckpointWriter.Outcome.Fenced fenced) {
       fenced(exchange, fenced.currentEpoch());
     } else if (outcome instanceof CheckpointWriter.Outcome.EpochNotEstablished notYet) {
@@ -196,6 +201,10 @@ final class SupervisorApi {
         .put("currentEpoch", currentEpoch)
         .put("message", "a newer incarnation (epoch " + currentEpoch + ") owns this session: stop working and exit;"
             + " no further checkpoint will be accepted"));
+  }
+
+  private static void emptyCheckpoint(HttpExchange exchange) throws IOException {
+    Http.error(exchange, 400, "empty-checkpoint", "an empty checkpoint would restore nothing; send the context");
   }
 
   private void tooLarge(HttpExchange exchange) throws IOException {
@@ -295,7 +304,10 @@ final class SupervisorApi {
       String raw = Http.query(exchange).getOrDefault("wait", "0");
       wait = Duration.ofSeconds(Long.parseLong(raw.endsWith("s") ? raw.substring(0, raw.length() - 1) : raw));
     } catch (IllegalArgumentException e) { // a bad number or a bad %-escape
-      Http.error(exchange, 400, "bad-wait", "wait is a number of seconds");
+      wait = null;
+    }
+    if (wait == null || wait.isNegative()) {
+      Http.error(exchange, 400, "bad-wait", "wait is a number of seconds, 0 or more");
       return;
     }
     if (wait.compareTo(MAX_LONG_POLL) > 0) {
@@ -318,6 +330,37 @@ final class SupervisorApi {
       return;
     }
     Http.json(exchange, 200, requestJson(pending.get()));
+  }
+
+  /** The request body, telling a body cut short (the client closed early) from a failure to store it. */
+  private static final class RequestBody extends java.io.FilterInputStream {
+    static final class Incomplete extends IOException {
+      Incomplete(IOException cause) {
+        super(cause.getMessage(), cause);
+      }
+    }
+
+    RequestBody(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        throw new Incomplete(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        throw new Incomplete(e);
+      }
+    }
   }
 
   private static ObjectNode requestJson(SessionState.Request request) {

@@ -39,7 +39,7 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
   public static final int PROBE_PORT = 8766;
   /** The supervisor's non-root user; the default pod fsGroup, so that it may write a fresh volume. */
   public static final long USER = 65532L;
-  static final String TMP_VOLUME = "tether-supervisor-tmp";
+  public static final String TMP_VOLUME = "tether-supervisor-tmp";
   /** The namespace's etcd credentials; mounted into the supervisor container only, never into the agent's. */
   public static final String CREDENTIALS_VOLUME = "tether-etcd-credentials";
   /** Read-only for the owner and the pod's fsGroup, which the supervisor's user is in. */

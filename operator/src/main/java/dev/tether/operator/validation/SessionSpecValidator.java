@@ -9,16 +9,21 @@ import dev.tether.operator.checkpoint.SupervisorSidecar;
 import dev.tether.operator.support.Durations;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * Semantic checks the CRD schema cannot express. Each problem is a sentence that says what to fix; the
  * reconciler reports them as Ready=False/InvalidSpec and a Warning Event, and creates no pod.
  */
 public final class SessionSpecValidator {
+  /** A DNS-1035 label, as a Service name must be; also a valid label value. */
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+
   private final Predicate<String> storageClassExists;
   private final SessionLimits limits;
   private final PodPolicy podPolicy;
@@ -41,6 +46,11 @@ public final class SessionSpecValidator {
 
   public List<String> validate(AgentSession session) {
     List<String> problems = new ArrayList<>();
+    String name = session.getMetadata() == null ? null : session.getMetadata().getName();
+    if (name != null && !DNS_LABEL.matcher(name).matches()) {
+      problems.add("metadata.name '" + name + "' must be at most 63 lower-case letters, digits and '-', starting "
+          + "with a letter and ending with a letter or digit: it names the session's Service and labels its objects");
+    }
     AgentSessionSpec spec = session.getSpec();
     if (spec == null || spec.getTemplate() == null) {
       problems.add("spec.template is required");
@@ -53,6 +63,21 @@ public final class SessionSpecValidator {
     }
     problems.addAll(podPolicy.violations(pod));
     String mountPath = normalise(spec.getCheckpoint().getMountPath());
+    if (mountPath.equals("/")) {
+      problems.add("spec.checkpoint.mountPath must not be /: the volume would hide the image's file system");
+    } else if (List.of(mountPath.split("/")).stream().anyMatch(seg -> seg.equals(".") || seg.equals(".."))) {
+      problems.add("spec.checkpoint.mountPath " + mountPath + " must not contain '.' or '..' segments");
+    }
+    var size = spec.getCheckpoint().getSize();
+    if (size != null) {
+      try {
+        if (Quantity.getAmountInBytes(size).signum() <= 0) {
+          problems.add("spec.checkpoint.size " + size + " must be positive");
+        }
+      } catch (RuntimeException e) {
+        problems.add("spec.checkpoint.size '" + size + "' is not a quantity (use e.g. 1Gi, 500Mi)");
+      }
+    }
     if (pod.getNodeName() != null && !pod.getNodeName().isBlank()) {
       problems.add("spec.template.spec.nodeName pins the session to one node and prevents migration; "
           + "use nodeSelector or affinity instead");
@@ -61,7 +86,8 @@ public final class SessionSpecValidator {
       problems.add("spec.template.spec.restartPolicy Always would restart an agent that finished; "
           + "use OnFailure (default) or Never");
     }
-    for (String reserved : List.of(Tether.CHECKPOINT_VOLUME, SupervisorSidecar.CREDENTIALS_VOLUME)) {
+    for (String reserved : List.of(Tether.CHECKPOINT_VOLUME, SupervisorSidecar.CREDENTIALS_VOLUME,
+        SupervisorSidecar.TMP_VOLUME)) {
       if (pod.getVolumes() != null && pod.getVolumes().stream().anyMatch(v -> reserved.equals(v.getName()))) {
         problems.add("spec.template.spec.volumes must not define a volume named '" + reserved
             + "': the operator adds it");
@@ -76,6 +102,10 @@ public final class SessionSpecValidator {
       all.addAll(pod.getInitContainers());
     }
     for (Container c : all) {
+      if (SupervisorSidecar.CONTAINER.equals(c.getName())) {
+        problems.add("spec.template.spec must not define a container named '" + SupervisorSidecar.CONTAINER
+            + "': the operator adds it");
+      }
       for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
         String other = normalise(m.getMountPath());
         if (nested(mountPath, other)) {
