@@ -123,6 +123,9 @@ class HostileSpecIT {
 
     // The operator's validation: InvalidSpec, nothing created.
     cases.add(invalid("hostNetwork", "spec.template.spec.hostNetwork is not allowed", s -> pod(s).setHostNetwork(true)));
+    cases.add(invalid("a ServiceAccount the admin does not allow",
+        "spec.template.spec.serviceAccountName 'ci-deployer' is not one the admin allows",
+        s -> pod(s).setServiceAccountName("ci-deployer")));
     cases.add(invalid("hostPID", "spec.template.spec.hostPID is not allowed", s -> pod(s).setHostPID(true)));
     cases.add(invalid("hostIPC", "spec.template.spec.hostIPC is not allowed", s -> pod(s).setHostIPC(true)));
     cases.add(invalid("hostPath volume", "hostPath volume 'root' is not allowed", s -> addVolume(s,
