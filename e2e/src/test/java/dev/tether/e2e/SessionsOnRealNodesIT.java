@@ -205,19 +205,13 @@ class SessionsOnRealNodesIT {
       return s;
     });
     awaitRunning(JOURNEY, epoch + 1, MOVE);
-    // Seen once in four runs: a Drain move right after the rollback. The rollback itself is checked below; the
-    // timeline is printed to find out what started the second move.
-    if (!"Rollback".equals(lastMigration().getReason())) {
-      System.out.println("rollback from epoch " + epoch + ":\n"
-          + io.fabric8.kubernetes.client.utils.Serialization.asYaml(sessions.status(JOURNEY)));
-      tether.client().v1().events().inNamespace(namespace).list().getItems().forEach(e -> System.out.println(
-          e.getLastTimestamp() + " " + e.getInvolvedObject().getName() + " " + e.getReason() + ": " + e.getMessage()));
-    }
-    assertThat(sessions.status(JOURNEY).getMigrations()).anySatisfy(m -> {
+    // The supervisor's rollback commit is the new epoch's first checkpoint, so the session can look running before
+    // the move is recorded and before the agent has logged its restore: wait for both.
+    await().atMost(MOVE).untilAsserted(() -> assertThat(sessions.status(JOURNEY).getMigrations()).anySatisfy(m -> {
       assertThat(m.getReason()).isEqualTo("Rollback");
       assertThat(m.getFromEpoch()).isEqualTo(epoch);
       assertThat(m.getToEpoch()).isEqualTo(epoch + 1);
-    });
+    }));
     assertThat(sessions.status(JOURNEY).getRollback().getResult())
         .isEqualTo(RollbackStatus.Result.Started);
     RestoreRecord record = sessions.restore(JOURNEY, epoch + 1).orElseThrow();
@@ -227,6 +221,7 @@ class SessionsOnRealNodesIT {
     assertThat(copy.epoch()).isEqualTo(epoch + 1);
     assertThat(copy.digest()).isEqualTo(chosen.digest());
     assertThat(copy.metadata()).containsEntry("tether.rollback-of", Long.toString(chosen.sequence()));
+    await().atMost(MOVE).until(() -> RESTORED.matcher(sessions.agentLog(JOURNEY, epoch + 1)).find());
     assertThat(lastMatch(RESTORED, sessions.agentLog(JOURNEY, epoch + 1)))
         .as("the agent continues from the chosen checkpoint").isEqualTo(Integer.parseInt(chosen.metadata().get("step")));
     assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
@@ -265,6 +260,42 @@ class SessionsOnRealNodesIT {
     assertThat(status.getMigrations()).first().satisfies(m -> {
       assertThat(m.getReason()).isEqualTo("PodFailed");
       assertThat(m.getFromEpoch()).isEqualTo(1);
+    });
+  }
+
+  /** The cluster autoscaler taints a node it is about to remove, without a cordon: the same planned move. */
+  @Test
+  @Order(9)
+  void theClusterAutoscalersTaintMovesTheSessionWithAFinalCheckpoint() {
+    AgentSessionStatus before = sessions.status(JOURNEY);
+    String node = before.getNodeName();
+    taint(node, true);
+    try {
+      awaitRunning(JOURNEY, before.getEpoch() + 1, MOVE);
+      assertThat(sessions.status(JOURNEY).getMigrations()).anySatisfy(m -> {
+        assertThat(m.getReason()).isEqualTo("Drain");
+        assertThat(m.getFromEpoch()).isEqualTo(before.getEpoch());
+        assertThat(m.getFromNode()).isEqualTo(node);
+        assertThat(m.getToNode()).isNotEqualTo(node);
+        assertThat(m.getFinalCheckpoint()).startsWith("final checkpoint");
+      });
+      assertEveryStepExactlyOnce(sessions.newestCheckpoint(JOURNEY));
+    } finally {
+      taint(node, false);
+    }
+  }
+
+  private static void taint(String node, boolean on) {
+    tether.client().nodes().withName(node).edit(n -> {
+      List<io.fabric8.kubernetes.api.model.Taint> taints = new java.util.ArrayList<>(
+          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
+      taints.removeIf(t -> "ToBeDeletedByClusterAutoscaler".equals(t.getKey()));
+      if (on) {
+        taints.add(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("ToBeDeletedByClusterAutoscaler")
+            .withValue(Long.toString(System.currentTimeMillis() / 1000)).withEffect("NoSchedule").build());
+      }
+      n.getSpec().setTaints(taints);
+      return n;
     });
   }
 
