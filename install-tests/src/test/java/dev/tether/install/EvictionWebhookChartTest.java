@@ -76,7 +76,7 @@ class EvictionWebhookChartTest {
     assertThat(tls.getType()).isEqualTo("kubernetes.io/tls");
     assertThat(webhook.getClientConfig().getCaBundle()).isEqualTo(tls.getData().get("ca.crt"));
     String crt = decode(tls.getData().get("tls.crt"));
-    assertThat(ServingCertificate.sslContext(crt, decode(tls.getData().get("tls.key"))))
+    assertThat(ServingCertificate.keyManagers(crt, decode(tls.getData().get("tls.key"))))
         .as("the operator can serve with the generated key (PKCS#1)").isNotNull();
     CertificateFactory x509 = CertificateFactory.getInstance("X.509");
     X509Certificate serving = (X509Certificate) x509.generateCertificate(

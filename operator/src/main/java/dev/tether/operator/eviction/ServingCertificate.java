@@ -17,7 +17,6 @@ import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 /**
  * The webhook's serving certificate from the PEM files of a {@code kubernetes.io/tls} Secret ({@code tls.crt},
@@ -35,16 +34,6 @@ public final class ServingCertificate {
 
   public static KeyManagerFactory fromDirectory(Path dir) throws IOException {
     return keyManagers(Files.readString(dir.resolve("tls.crt")), Files.readString(dir.resolve("tls.key")));
-  }
-
-  public static SSLContext sslContext(String certificatePem, String keyPem) throws IOException {
-    try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keyManagers(certificatePem, keyPem).getKeyManagers(), null, null);
-      return context;
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot use the webhook's certificate and key: " + e.getMessage(), e);
-    }
   }
 
   public static KeyManagerFactory keyManagers(String certificatePem, String keyPem) throws IOException {

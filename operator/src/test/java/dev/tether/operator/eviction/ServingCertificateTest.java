@@ -29,8 +29,8 @@ class ServingCertificateTest {
     String pkcs8 = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(key.getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
     assertThat(ServingCertificate.privateKey(pkcs8, "RSA").getEncoded()).isEqualTo(key.getEncoded());
-    assertThat(ServingCertificate.sslContext(Files.readString(issued.certificate()), pkcs8)).isNotNull();
-    assertThat(ServingCertificate.sslContext(Files.readString(issued.certificate()), pkcs1)).isNotNull();
+    assertThat(ServingCertificate.keyManagers(Files.readString(issued.certificate()), pkcs8)).isNotNull();
+    assertThat(ServingCertificate.keyManagers(Files.readString(issued.certificate()), pkcs1)).isNotNull();
   }
 
   @Test
@@ -40,6 +40,6 @@ class ServingCertificateTest {
     assertThatThrownBy(() -> ServingCertificate.privateKey(
         "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----", "EC"))
         .isInstanceOf(IOException.class).hasMessageContaining("unsupported key type EC PRIVATE KEY");
-    assertThatThrownBy(() -> ServingCertificate.sslContext("", "")).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> ServingCertificate.keyManagers("", "")).isInstanceOf(IOException.class);
   }
 }
