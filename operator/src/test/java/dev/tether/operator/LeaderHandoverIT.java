@@ -60,10 +60,7 @@ class LeaderHandoverIT {
         SessionKey key = SessionKey.of(ns, "handover");
         assertThat(store.epoch(key)).isEqualTo(1);
 
-        client.nodes().withName(drained).edit(n -> {
-          n.getSpec().setUnschedulable(true);
-          return n;
-        });
+        cluster.node(drained).cordon();
         await("the old leader asked for the final checkpoint").atMost(TIMEOUT).until(() -> get(client, ns),
             s -> s.getStatus().getMigration() != null && s.getStatus().getMigration().getStep() == MigrationStep.Fencing
                 && s.getStatus().getMigration().getCheckpointRequestId() != null);

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,11 +188,11 @@ public final class SimulatedNode implements AutoCloseable {
     return local.computeIfAbsent(pod.getMetadata().getUid(), uid -> new LocalPod(pod, Pods.now(), List.of()));
   }
 
+  /** A merge patch without a resourceVersion: the node's own status updates never make it conflict. */
   private void setUnschedulable(boolean unschedulable) {
-    client.nodes().withName(name).edit(latest -> {
-      latest.getSpec().setUnschedulable(unschedulable ? Boolean.TRUE : null);
-      return latest;
-    });
+    client.nodes().withName(name).patch(
+        PatchContext.of(PatchType.JSON_MERGE),
+        "{\"spec\":{\"unschedulable\":" + (unschedulable ? "true" : "null") + "}}");
   }
 
   // ---- the kubelet's sync loop -----------------------------------------------------------------------------
