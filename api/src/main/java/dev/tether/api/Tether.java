@@ -18,6 +18,8 @@ public final class Tether {
   public static final String ANNOTATION_PREVIOUS_NODE = GROUP + "/previous-node";
   /** On the pod of an incarnation started by a rollback: the checkpoint it restores. */
   public static final String ANNOTATION_ROLLBACK_TO = GROUP + "/rollback-to";
+  /** Where the pod's checkpoints also go: the non-secret object-store settings as JSON (see ObjectStoreTarget). */
+  public static final String ANNOTATION_OBJECT_STORE = GROUP + "/object-store";
 
   /** Environment the operator injects into every container of a session pod. */
   public static final String ENV_SESSION_NAME = "TETHER_SESSION_NAME";

@@ -153,6 +153,22 @@ class ChartRenderTest {
     }
 
     @Test
+    void theAdminsObjectStoreReachesTheOperatorAndATypoIsRefusedByTheSchema() {
+      assertThat(settings(DEFAULTS).defaultObjectStore()).isNull();
+      var store = settings(CHART.render("tether-operator", NS, "--set", "objectStore.endpoint=http://s3.tether:8080",
+          "--set", "objectStore.bucket=checkpoints", "--set", "objectStore.mode=Asynchronous",
+          "--set", "objectStore.maxLag=10s")).defaultObjectStore();
+      assertThat(store.getEndpoint()).isEqualTo("http://s3.tether:8080");
+      assertThat(store.getBucket()).isEqualTo("checkpoints");
+      assertThat(store.getCredentialsSecret()).isEqualTo("tether-object-store");
+      assertThat(store.getMode()).hasToString("Asynchronous");
+      assertThat(store.getMaxLag()).isEqualTo("10s");
+      assertThat(CHART.template("t", NS, "--set", "objectStore.endpoint=http://s3:8080").succeeded())
+          .as("an endpoint needs a bucket").isFalse();
+      assertThat(CHART.template("t", NS, "--set", "objectStore.mode=Lazy").succeeded()).isFalse();
+    }
+
+    @Test
     void theAdminsRangesForSessionTimingsReachTheOperator() {
       var defaults = settings(DEFAULTS).limits();
       assertThat(defaults.detectionTimeout()).hasToString("15s to 10m");

@@ -1,5 +1,8 @@
 package dev.tether.operator;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.operator.support.Durations;
 import dev.tether.operator.validation.PodPolicy;
 import dev.tether.operator.validation.SessionLimits;
@@ -25,7 +28,8 @@ public record OperatorSettings(
     NativeSidecar nativeSidecar,
     Duration startupTimeout,
     SessionLimits limits,
-    PodPolicy podPolicy) {
+    PodPolicy podPolicy,
+    ObjectStoreSpec defaultObjectStore) {
 
   /** Whether the supervisor runs as a native sidecar: {@code auto} asks the apiserver's version (1.29+). */
   public enum NativeSidecar {
@@ -80,7 +84,8 @@ public record OperatorSettings(
         NativeSidecar.parse(env.getOrDefault("TETHER_NATIVE_SIDECAR", "auto")),
         Durations.parse(env.getOrDefault("TETHER_STARTUP_TIMEOUT", "5m")),
         SessionLimits.fromEnv(env, Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s"))),
-        PodPolicy.fromEnv(env));
+        PodPolicy.fromEnv(env),
+        defaultObjectStore(env.get("TETHER_DEFAULT_OBJECT_STORE")));
   }
 
   /** A new operator-wide default; the floor for sessions comes down with it where it was higher. */
@@ -88,42 +93,63 @@ public record OperatorSettings(
     return new OperatorSettings(watchNamespaces, timeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout,
-        limits.admittingDetectionTimeout(timeout), podPolicy);
+        limits.admittingDetectionTimeout(timeout), podPolicy, defaultObjectStore);
   }
 
   public OperatorSettings withMassFailureThreshold(double threshold) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, threshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        podPolicy);
+        podPolicy, defaultObjectStore);
   }
 
   public OperatorSettings withLeaderElection(String namespace, String identity) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, true,
         namespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        podPolicy);
+        podPolicy, defaultObjectStore);
   }
 
   public OperatorSettings withStartupTimeout(Duration timeout) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, timeout, limits,
-        podPolicy);
+        podPolicy, defaultObjectStore);
   }
 
   public OperatorSettings withFencingPermissions(boolean outOfServiceTaint, boolean volumeAttachmentDelete) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         outOfServiceTaint, volumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits,
-        podPolicy);
+        podPolicy, defaultObjectStore);
   }
 
   public OperatorSettings withLimits(SessionLimits sessionLimits) {
     return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
         allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
         leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, sessionLimits,
-        podPolicy);
+        podPolicy, defaultObjectStore);
   }
 
+  public OperatorSettings withDefaultObjectStore(ObjectStoreSpec spec) {
+    return new OperatorSettings(watchNamespaces, defaultDetectionTimeout, massFailureThreshold, migrationsPerSecond,
+        allowOutOfServiceTaint, allowVolumeAttachmentDelete, migrationHistoryLimit, httpPort, leaderElection,
+        leaderElectionNamespace, leaderElectionId, identity, nativeSidecar, startupTimeout, limits, podPolicy, spec);
+  }
+
+  /**
+   * The admin's object store for sessions that name none: spec.checkpoint.objectStore as JSON (the chart renders
+   * its values there). Unknown fields are refused, so that a typo does not silently turn the tier off.
+   */
+  static ObjectStoreSpec defaultObjectStore(String json) {
+    if (json == null || json.isBlank() || json.trim().equals("{}") || json.trim().equals("null")) {
+      return null;
+    }
+    try {
+      return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .readValue(json, ObjectStoreSpec.class);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("TETHER_DEFAULT_OBJECT_STORE is not an object store spec: " + e.getMessage(), e);
+    }
+  }
 }

@@ -1,7 +1,9 @@
 package dev.tether.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.operator.OperatorSettings.NativeSidecar;
 import java.time.Duration;
 import java.util.Map;
@@ -27,5 +29,19 @@ class OperatorSettingsTest {
     assertThat(settings.startupTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(OperatorSettings.defaults().nativeSidecar()).isEqualTo(NativeSidecar.AUTO);
     assertThat(OperatorSettings.defaults().startupTimeout()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void theAdminsObjectStoreIsJsonAndATypoIsRefused() {
+    OperatorSettings settings = OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE",
+        "{\"endpoint\":\"http://s3:8080\",\"bucket\":\"cps\",\"credentialsSecret\":\"s3\",\"mode\":\"Asynchronous\"}"));
+    assertThat(settings.defaultObjectStore().getBucket()).isEqualTo("cps");
+    assertThat(settings.defaultObjectStore().getMode()).isEqualTo(ObjectStoreSpec.Mode.Asynchronous);
+    assertThat(settings.defaultObjectStore().getMaxLag()).isEqualTo("30s");
+    assertThat(OperatorSettings.defaults().defaultObjectStore()).isNull();
+    assertThat(OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE", "{}")).defaultObjectStore()).isNull();
+    assertThatThrownBy(() -> OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE", "{\"bukket\":\"x\"}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TETHER_DEFAULT_OBJECT_STORE")
+        .hasMessageContaining("bukket");
   }
 }

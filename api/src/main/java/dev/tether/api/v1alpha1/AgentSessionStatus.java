@@ -30,6 +30,13 @@ public class AgentSessionStatus {
   @JsonPropertyDescription("The checkpoint the current incarnation restored.")
   private RestoreInfo restoredFrom;
 
+  @JsonPropertyDescription("The checkpoint volume claim in use. It changes only when the old volume was out of reach "
+      + "after a node failure and the object store held the checkpoints.")
+  private String volumeClaim;
+
+  @JsonPropertyDescription("Where the object-store tier stands, when the session has one.")
+  private ObjectStoreStatus objectStore;
+
   @JsonPropertyDescription("The last rollback request the operator acted on (spec.rollback).")
   private RollbackStatus rollback;
 
@@ -140,5 +147,21 @@ public class AgentSessionStatus {
 
   public void setRollback(RollbackStatus rollback) {
     this.rollback = rollback;
+  }
+
+  public String getVolumeClaim() {
+    return volumeClaim;
+  }
+
+  public void setVolumeClaim(String volumeClaim) {
+    this.volumeClaim = volumeClaim;
+  }
+
+  public ObjectStoreStatus getObjectStore() {
+    return objectStore;
+  }
+
+  public void setObjectStore(ObjectStoreStatus objectStore) {
+    this.objectStore = objectStore;
   }
 }

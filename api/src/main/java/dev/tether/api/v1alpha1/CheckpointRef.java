@@ -26,6 +26,9 @@ public class CheckpointRef {
   @JsonPropertyDescription("Small agent-provided metadata such as a step number or a label.")
   private Map<String, String> metadata;
 
+  @JsonPropertyDescription("Object key of the blob in the object store, when the session has one.")
+  private String object;
+
   public long getSequence() {
     return sequence;
   }
@@ -74,4 +77,12 @@ public class CheckpointRef {
     this.metadata = metadata;
   }
 
+
+  public String getObject() {
+    return object;
+  }
+
+  public void setObject(String object) {
+    this.object = object;
+  }
 }

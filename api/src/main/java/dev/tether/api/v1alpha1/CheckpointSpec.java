@@ -44,6 +44,10 @@ public class CheckpointSpec {
       + "fallback; RequireLatest refuses to start when the newest checkpoint does not verify.")
   private RestorePolicy restorePolicy = RestorePolicy.LatestVerified;
 
+  @JsonPropertyDescription("Also keep every checkpoint in an object store (S3 API), so that a new incarnation can "
+      + "restore on another node without the old volume. Empty means the operator-wide default, if its admin set one.")
+  private ObjectStoreSpec objectStore;
+
   public Quantity getSize() {
     return size;
   }
@@ -98,6 +102,14 @@ public class CheckpointSpec {
 
   public void setRestorePolicy(RestorePolicy restorePolicy) {
     this.restorePolicy = restorePolicy;
+  }
+
+  public ObjectStoreSpec getObjectStore() {
+    return objectStore;
+  }
+
+  public void setObjectStore(ObjectStoreSpec objectStore) {
+    this.objectStore = objectStore;
   }
 
   public enum AccessMode {

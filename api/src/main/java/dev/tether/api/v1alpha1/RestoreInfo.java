@@ -25,6 +25,10 @@ public class RestoreInfo {
   @JsonPropertyDescription("When the restore happened (RFC 3339).")
   private String time;
 
+  @JsonPropertyDescription("Where the restored blob came from: Volume, or ObjectStore when the volume did not hold it "
+      + "(a fresh volume on a new node).")
+  private String source;
+
   public Long getSequence() {
     return sequence;
   }
@@ -73,4 +77,12 @@ public class RestoreInfo {
     this.time = time;
   }
 
+
+  public String getSource() {
+    return source;
+  }
+
+  public void setSource(String source) {
+    this.source = source;
+  }
 }

@@ -25,6 +25,9 @@ import dev.tether.operator.failover.NodeFailure;
 import dev.tether.operator.failover.NodeHealth;
 import dev.tether.operator.failover.SessionIndex;
 import dev.tether.operator.failover.VolumeGate;
+import dev.tether.operator.checkpoint.ObjectStoreDecorator;
+import dev.tether.operator.checkpoint.ObjectStores;
+import dev.tether.operator.validation.ObjectStoreRules;
 import dev.tether.operator.metrics.TetherMetrics;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
@@ -95,6 +98,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private final EpochAuthority epochs;
   private final Clock clock;
   private final List<SessionPodFactory.PodDecorator> decorators;
+  private final ObjectStores objectStores;
   private final CheckpointWiring checkpoints;
   private final TetherMetrics metrics;
 
@@ -118,7 +122,15 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     this.checkpoints = checkpoints;
     this.epochs = checkpoints == null ? EpochAuthority.STATUS_ONLY : checkpoints.epochs();
     this.clock = clock;
-    this.decorators = checkpoints == null ? List.of() : checkpoints.decorators();
+    List<String> problems = ObjectStoreRules.check(settings.defaultObjectStore(), "TETHER_DEFAULT_OBJECT_STORE");
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    // The tier keeps its manifests in the checkpoint store: without one there is nothing to point at the objects.
+    this.objectStores = checkpoints == null ? ObjectStores.none() : new ObjectStores(settings.defaultObjectStore());
+    List<SessionPodFactory.PodDecorator> all = new ArrayList<>(checkpoints == null ? List.of() : checkpoints.decorators());
+    all.add(new ObjectStoreDecorator(objectStores)); // after the sidecar, whose container it adds to
+    this.decorators = List.copyOf(all);
     this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond());
   }
 
@@ -378,7 +390,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint(),
           AgentSessionReconciler.this::nodeWideFailure);
       var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete(),
-          AgentSessionReconciler.this::nodeWideFailure);
+          AgentSessionReconciler.this::nodeWideFailure, objectStores);
       var finalCheckpoint = checkpoints == null ? null
           : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());
       var rollbacks = new RollbackRequests(checkpoints == null ? null : checkpoints.store(), events);

@@ -13,6 +13,7 @@ import dev.tether.operator.failover.Fencer;
 import dev.tether.operator.failover.MigrationRateLimiter;
 import dev.tether.operator.failover.NodeFailure;
 import dev.tether.operator.failover.VolumeGate;
+import dev.tether.operator.dependent.SessionLabels;
 import dev.tether.operator.pod.IncarnationCause;
 import dev.tether.operator.pod.PodView;
 import dev.tether.operator.pod.PodWriter;
@@ -270,9 +271,22 @@ public final class MigrationStateMachine {
     if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce || m.getFromNode() == null) {
       return true;
     }
-    PersistentVolumeClaim claim = r.context().getSecondaryResource(PersistentVolumeClaim.class).orElse(null);
+    String claimName = SessionLabels.claimName(session);
+    PersistentVolumeClaim claim = r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
+        .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst().orElse(null);
     var stuck = volumes.attachedTo(claim, m.getFromNode());
     if (stuck.isEmpty()) {
+      return true;
+    }
+    if (volumes.replaceable(session) && nodeFailureOf.apply(session, m.getFromNode()).isPresent()) {
+      // The node is gone and the object store has what the volume has: restore from there into a fresh volume
+      // instead of waiting minutes for the detach. A live node's volume detaches by itself in seconds.
+      String fresh = volumes.replace(session, claim, m.getFromEpoch());
+      r.status().setVolumeClaim(fresh);
+      events.warning(session, "VolumeReplaced", "volume " + claim.getSpec().getVolumeName() + " (claim " + claimName
+          + ") is still attached to failed node " + m.getFromNode() + "; the next incarnation restores from the "
+          + "object store into a fresh volume, claim " + fresh + " (reclaimPolicy "
+          + session.getSpec().getCheckpoint().getReclaimPolicy() + " applies to the old one)");
       return true;
     }
     Duration timeout = Durations.parse(session.getSpec().getFailover().getVolumeDetachTimeout());

@@ -29,10 +29,15 @@ public class CheckpointVolumeClaim extends KubernetesDependentResource<Persisten
 
   @Override
   protected PersistentVolumeClaim desired(AgentSession session, Context<AgentSession> context) {
+    return claim(session, SessionLabels.claimName(session));
+  }
+
+  /** The claim as the session's spec asks for it, under {@code name}, without an owner yet. */
+  public static PersistentVolumeClaim claim(AgentSession session, String name) {
     CheckpointSpec checkpoint = session.getSpec().getCheckpoint();
     return new PersistentVolumeClaimBuilder()
         .withNewMetadata()
-          .withName(SessionLabels.claimName(session))
+          .withName(name)
           .withNamespace(session.getMetadata().getNamespace())
           .withLabels(SessionLabels.of(session))
         .endMetadata()

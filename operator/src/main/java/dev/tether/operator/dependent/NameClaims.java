@@ -37,20 +37,24 @@ public final class NameClaims {
   public Optional<String> conflict(AgentSession session, Context<AgentSession> context) {
     String ns = session.getMetadata().getNamespace();
     List<Claim> claims = new ArrayList<>();
-    claims.add(new Claim("Service", Service.class, client.services().inNamespace(ns)
+    claims.add(new Claim("Service", Service.class, SessionLabels.serviceName(session), client.services().inNamespace(ns)
         .withName(SessionLabels.serviceName(session))));
-    claims.add(new Claim("PersistentVolumeClaim", PersistentVolumeClaim.class, client.persistentVolumeClaims()
+    claims.add(new Claim("PersistentVolumeClaim", PersistentVolumeClaim.class, SessionLabels.claimName(session),
+        client.persistentVolumeClaims()
         .inNamespace(ns).withName(SessionLabels.claimName(session))));
     if (DisruptionBudgets.policyV1Served(client)) {
       claims.add(new Claim("PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
+          DisruptionBudgets.name(session),
           client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session))));
     } else {
       claims.add(new Claim("PodDisruptionBudget",
-          io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget.class,
+          io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget.class, DisruptionBudgets.name(session),
           client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(DisruptionBudgets.name(session))));
     }
     for (Claim claim : claims) {
-      Optional<? extends HasMetadata> cached = context.getSecondaryResource(claim.type());
+      // By name: a session may have a second claim while a replaced volume is being deleted.
+      Optional<? extends HasMetadata> cached = context.getSecondaryResources(claim.type()).stream()
+          .filter(o -> claim.name().equals(o.getMetadata().getName())).findFirst();
       if (cached.isPresent() && ownedBy(cached.get(), session)) {
         continue;
       }
@@ -121,5 +125,6 @@ public final class NameClaims {
     });
   }
 
-  private record Claim(String kind, Class<? extends HasMetadata> type, Resource<? extends HasMetadata> resource) {}
+  private record Claim(String kind, Class<? extends HasMetadata> type, String name,
+                       Resource<? extends HasMetadata> resource) {}
 }

@@ -19,8 +19,19 @@ public final class SessionLabels {
     return labels;
   }
 
+  /** The checkpoint volume claim in use: the first one, until a node failure replaced it (status.volumeClaim). */
   public static String claimName(AgentSession session) {
+    var status = session.getStatus();
+    return status != null && status.getVolumeClaim() != null ? status.getVolumeClaim() : firstClaimName(session);
+  }
+
+  public static String firstClaimName(AgentSession session) {
     return session.getMetadata().getName() + "-checkpoints";
+  }
+
+  /** The claim that replaces one left on the failed node of incarnation {@code lostEpoch}; one name per loss. */
+  public static String replacementClaimName(AgentSession session, long lostEpoch) {
+    return firstClaimName(session) + "-" + lostEpoch;
   }
 
   public static String serviceName(AgentSession session) {

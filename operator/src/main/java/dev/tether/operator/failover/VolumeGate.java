@@ -1,6 +1,15 @@
 package dev.tether.operator.failover;
 
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.operator.checkpoint.ObjectStores;
+import dev.tether.operator.dependent.CheckpointVolumeClaim;
+import dev.tether.operator.dependent.NameClaims;
+import dev.tether.operator.dependent.SessionLabels;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Collection;
@@ -22,8 +31,19 @@ public final class VolumeGate {
   /** The node's failure by the operator-wide timeout: detaching a volume from a live node corrupts it. */
   private final Function<String, Optional<NodeFailure>> nodeWideFailure;
 
+  private final ObjectStores objectStores;
+  private final NameClaims names;
+
   public VolumeGate(KubernetesClient client, Supplier<Collection<VolumeAttachment>> attachments,
       boolean mayDeleteAttachments, Function<String, Optional<NodeFailure>> nodeWideFailure) {
+    this(client, attachments, mayDeleteAttachments, nodeWideFailure, ObjectStores.none());
+  }
+
+  public VolumeGate(KubernetesClient client, Supplier<Collection<VolumeAttachment>> attachments,
+      boolean mayDeleteAttachments, Function<String, Optional<NodeFailure>> nodeWideFailure,
+      ObjectStores objectStores) {
+    this.objectStores = objectStores;
+    this.names = new NameClaims(client);
     this.client = client;
     this.attachments = attachments;
     this.mayDeleteAttachments = mayDeleteAttachments;
@@ -51,5 +71,48 @@ public final class VolumeGate {
 
   public void forceDetach(List<VolumeAttachment> stuck) {
     stuck.forEach(va -> client.storage().v1().volumeAttachments().withName(va.getMetadata().getName()).delete());
+  }
+
+  /**
+   * Whether a volume stuck on a failed node may be left behind: the object store holds the session's
+   * checkpoints, so the next incarnation restores from there into a fresh volume. Not for an asynchronous tier
+   * under RequireLatest: its newest checkpoint may exist only on the old volume, and the new incarnation would
+   * refuse to start; that session waits for its volume as before.
+   */
+  public boolean replaceable(AgentSession session) {
+    return objectStores.spec(session)
+        .filter(spec -> spec.getMode() != ObjectStoreSpec.Mode.Asynchronous
+            || session.getSpec().getCheckpoint().getRestorePolicy() != CheckpointSpec.RestorePolicy.RequireLatest)
+        .isPresent();
+  }
+
+  /**
+   * Creates the claim that replaces {@code stuck} (create only: an existing one of that name is this session's
+   * from an earlier pass, else {@link NameClaims} reports it), and lets the old one go as the reclaim policy says.
+   * Returns the new claim's name.
+   */
+  public String replace(AgentSession session, PersistentVolumeClaim stuck, long lostEpoch) {
+    String ns = session.getMetadata().getNamespace();
+    String fresh = SessionLabels.replacementClaimName(session, lostEpoch);
+    PersistentVolumeClaim claim = CheckpointVolumeClaim.claim(session, fresh);
+    claim.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(session.getApiVersion())
+        .withKind(session.getKind()).withName(session.getMetadata().getName()).withUid(session.getMetadata().getUid())
+        .withController(true).withBlockOwnerDeletion(true).build()));
+    try {
+      client.persistentVolumeClaims().inNamespace(ns).resource(claim).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+    if (stuck != null) {
+      var old = client.persistentVolumeClaims().inNamespace(ns).withName(stuck.getMetadata().getName());
+      if (session.getSpec().getCheckpoint().getReclaimPolicy() == CheckpointSpec.ReclaimPolicy.Delete) {
+        names.deleteIfOurs(old, session);
+      } else {
+        names.release(old, session);
+      }
+    }
+    return fresh;
   }
 }

@@ -43,6 +43,9 @@ public final class SessionPodFactory {
   /** Adds what other parts of the operator need in every session pod (e.g. the supervisor sidecar). */
   public interface PodDecorator {
     void decorate(AgentSession session, long epoch, PodSpec spec);
+
+    /** Adds annotations of the pod; called after {@link #decorate}. */
+    default void annotate(AgentSession session, Map<String, String> annotations) {}
   }
 
   public SessionPodFactory(KubernetesSerialization serialization, List<PodDecorator> decorators) {
@@ -91,6 +94,7 @@ public final class SessionPodFactory {
         .build());
     spec.setVolumes(volumes);
     decorators.forEach(d -> d.decorate(session, epoch, spec));
+    decorators.forEach(d -> d.annotate(session, annotations));
     List<EnvVar> identity = new ArrayList<>(identityEnv(session, epoch, checkpoint.getMountPath()));
     if (cause.rollbackTo() != null) {
       annotations.put(Tether.ANNOTATION_ROLLBACK_TO, Long.toString(cause.rollbackTo()));

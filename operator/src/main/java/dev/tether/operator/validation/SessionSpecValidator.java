@@ -134,6 +134,7 @@ public final class SessionSpecValidator {
     if (storageClass != null && !storageClass.isBlank() && !storageClassExists.test(storageClass)) {
       problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
     }
+    problems.addAll(ObjectStoreRules.check(spec.getCheckpoint().getObjectStore(), "spec.checkpoint.objectStore"));
     var lifecycle = spec.getLifecycle();
     for (String value : new String[] {lifecycle.getIdleTimeout(), lifecycle.getTtlAfterFinished()}) {
       try {

@@ -1,0 +1,66 @@
+package dev.tether.operator.checkpoint;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.operator.support.Durations;
+import dev.tether.store.ObjectKeys;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where one session's checkpoints go in the object store: the effective settings (the session's own or the
+ * admin's default) with the key prefix the operator chose for it. The supervisor gets them as environment
+ * variables, the credentials by reference to the tenant's Secret; the pod carries the non-secret part as an
+ * annotation, for people and for runtimes that have no supervisor container.
+ */
+public record ObjectStoreTarget(String endpoint, String region, String bucket, String sessionPrefix, boolean pathStyle,
+                                ObjectStoreSpec.Mode mode, long maxLagSeconds, String credentialsSecret) {
+  public static final String ACCESS_KEY_ID = "accessKeyId";
+  public static final String SECRET_ACCESS_KEY = "secretAccessKey";
+
+  public static ObjectStoreTarget of(AgentSession session, ObjectStoreSpec spec) {
+    return new ObjectStoreTarget(spec.getEndpoint(), spec.getRegion() == null ? "us-east-1" : spec.getRegion(),
+        spec.getBucket(),
+        ObjectKeys.sessionPrefix(spec.getPrefix(), session.getMetadata().getNamespace(),
+            session.getMetadata().getName(), session.getMetadata().getUid()),
+        spec.isPathStyle(), spec.getMode() == null ? ObjectStoreSpec.Mode.Synchronous : spec.getMode(),
+        Durations.parse(spec.getMaxLag() == null ? "30s" : spec.getMaxLag()).toSeconds(),
+        spec.getCredentialsSecret());
+  }
+
+  /** s3://bucket/prefix */
+  public String location() {
+    return "s3://" + bucket + "/" + sessionPrefix;
+  }
+
+  /** The supervisor's variables (see docs/checkpoint-api.md, "Object-store tier"). */
+  public List<EnvVar> supervisorEnv() {
+    List<EnvVar> env = new ArrayList<>();
+    settings().forEach((name, value) -> env.add(new EnvVarBuilder().withName(name).withValue(value).build()));
+    env.add(fromSecret("TETHER_OBJECT_STORE_ACCESS_KEY_ID", ACCESS_KEY_ID));
+    env.add(fromSecret("TETHER_OBJECT_STORE_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY));
+    return env;
+  }
+
+  /** The non-secret variables, by name. */
+  public Map<String, String> settings() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TETHER_OBJECT_STORE_ENDPOINT", endpoint);
+    env.put("TETHER_OBJECT_STORE_REGION", region);
+    env.put("TETHER_OBJECT_STORE_BUCKET", bucket);
+    env.put("TETHER_OBJECT_STORE_PREFIX", sessionPrefix);
+    env.put("TETHER_OBJECT_STORE_PATH_STYLE", Boolean.toString(pathStyle));
+    env.put("TETHER_OBJECT_STORE_MODE", mode.name());
+    env.put("TETHER_OBJECT_STORE_MAX_LAG_SECONDS", Long.toString(maxLagSeconds));
+    return env;
+  }
+
+  private EnvVar fromSecret(String name, String key) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
+        .withName(credentialsSecret).withKey(key).withOptional(false).endSecretKeyRef().endValueFrom().build();
+  }
+}
