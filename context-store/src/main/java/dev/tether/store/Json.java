@@ -29,6 +29,9 @@ final class Json {
     if (m.answersRequest() != null) {
       node.put("answersRequest", m.answersRequest());
     }
+    if (m.object() != null) {
+      node.put("object", m.object());
+    }
     return write(node);
   }
 
@@ -37,7 +40,8 @@ final class Json {
     Map<String, String> metadata = new LinkedHashMap<>();
     n.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
     return new Manifest(n.path("sequence").asLong(), n.path("epoch").asLong(), n.path("digest").asText(),
-        n.path("size").asLong(), Instant.parse(n.path("createdAt").asText()), metadata, text(n, "answersRequest"));
+        n.path("size").asLong(), Instant.parse(n.path("createdAt").asText()), metadata, text(n, "answersRequest"),
+        text(n, "object"));
   }
 
   static byte[] restore(RestoreRecord r) {
@@ -49,6 +53,9 @@ final class Json {
     }
     node.put("digest", r.digest()).put("fallback", r.fallback()).put("reason", r.reason())
         .put("time", r.time().toString());
+    if (r.source() != null) {
+      node.put("source", r.source());
+    }
     return write(node);
   }
 
@@ -56,7 +63,8 @@ final class Json {
     JsonNode n = read(json);
     Long sequence = n.path("sequence").isNumber() ? n.path("sequence").asLong() : null;
     return new RestoreRecord(n.path("epoch").asLong(), sequence, text(n, "digest"), n.path("fallback").asBoolean(),
-        n.path("reason").asText(), Instant.parse(n.path("time").asText()));
+        n.path("reason").asText(), Instant.parse(n.path("time").asText()),
+        n.has("source") ? text(n, "source") : sequence == null ? null : RestoreRecord.VOLUME);
   }
 
   static byte[] request(CheckpointRequest r) {

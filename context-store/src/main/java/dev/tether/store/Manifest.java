@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * @param createdAt commit time
  * @param metadata small agent-supplied labels (see {@link #MAX_METADATA_ENTRIES}, {@link #MAX_METADATA_BYTES})
  * @param answersRequest id of the {@link CheckpointRequest} this checkpoint answers, or null
+ * @param object key of the blob's copy in the session's object store ({@link ObjectKeys}), or null without one
  */
 public record Manifest(long sequence, long epoch, String digest, long size, Instant createdAt,
-                       Map<String, String> metadata, String answersRequest) {
+                       Map<String, String> metadata, String answersRequest, String object) {
   public static final int MAX_METADATA_ENTRIES = 32;
   /** Sum of key and value lengths (UTF-8): manifests are read on every restore, keep them small. */
   public static final int MAX_METADATA_BYTES = 4096;
@@ -43,7 +44,12 @@ public record Manifest(long sequence, long epoch, String digest, long size, Inst
   }
 
   public Manifest(long sequence, long epoch, String digest, long size, Instant createdAt, Map<String, String> metadata) {
-    this(sequence, epoch, digest, size, createdAt, metadata, null);
+    this(sequence, epoch, digest, size, createdAt, metadata, null, null);
+  }
+
+  public Manifest(long sequence, long epoch, String digest, long size, Instant createdAt, Map<String, String> metadata,
+                  String answersRequest) {
+    this(sequence, epoch, digest, size, createdAt, metadata, answersRequest, null);
   }
 
   /** Checks the metadata limits; returns an immutable sorted copy. */
@@ -69,6 +75,10 @@ public record Manifest(long sequence, long epoch, String digest, long size, Inst
   }
 
   public Manifest answering(String requestId) {
-    return new Manifest(sequence, epoch, digest, size, createdAt, metadata, requestId);
+    return new Manifest(sequence, epoch, digest, size, createdAt, metadata, requestId, object);
+  }
+
+  public Manifest withObject(String key) {
+    return new Manifest(sequence, epoch, digest, size, createdAt, metadata, answersRequest, key);
   }
 }

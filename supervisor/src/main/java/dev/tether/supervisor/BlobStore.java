@@ -31,10 +31,50 @@ final class BlobStore {
   private static final Pattern TEMP = Pattern.compile("\\.\\d+\\..*\\.tmp");
 
   private final Path dir;
+  /** Null without an object-store tier. */
+  private final ObjectStoreTier tier;
 
   BlobStore(Path checkpointDir) throws IOException {
+    this(checkpointDir, null);
+  }
+
+  BlobStore(Path checkpointDir, ObjectStoreTier tier) throws IOException {
     this.dir = checkpointDir.resolve("checkpoints");
+    this.tier = tier;
     Files.createDirectories(dir);
+  }
+
+  Optional<ObjectStoreTier> tier() {
+    return Optional.ofNullable(tier);
+  }
+
+  /**
+   * The blob of a committed checkpoint: from the volume, or, when the volume does not have it (a fresh volume on
+   * a new node) and the manifest names an object, downloaded from the object store onto the volume first. Empty
+   * when neither has it. The caller verifies the digest; an unreachable store throws
+   * {@link ObjectStoreTier.UnavailableException}, never an empty answer.
+   */
+  Optional<Opened> openForRestore(dev.tether.store.Manifest manifest) throws IOException {
+    Optional<Opened> local = open(manifest.sequence());
+    if (local.isPresent() || tier == null || manifest.object() == null) {
+      return local;
+    }
+    Optional<InputStream> remote = tier.download(manifest.object());
+    if (remote.isEmpty()) {
+      return Optional.empty();
+    }
+    Staged staged;
+    try (InputStream in = remote.get()) {
+      staged = stage(manifest.sequence(), in, Long.MAX_VALUE);
+    }
+    try {
+      if (!publishNew(staged, manifest.sequence())) {
+        return open(manifest.sequence()); // another reader of this volume fetched it first
+      }
+    } finally {
+      discard(staged);
+    }
+    return open(manifest.sequence()).map(Opened::fromObjectStore);
   }
 
   Path path(long sequence) {
@@ -113,7 +153,15 @@ final class BlobStore {
   }
 
   /** An open blob whose digest was computed from the same open file that will be streamed. */
-  record Opened(FileChannel channel, String digest, long size) implements AutoCloseable {
+  record Opened(FileChannel channel, String digest, long size, boolean downloaded) implements AutoCloseable {
+    Opened(FileChannel channel, String digest, long size) {
+      this(channel, digest, size, false);
+    }
+
+    Opened fromObjectStore() {
+      return new Opened(channel, digest, size, true);
+    }
+
     InputStream stream() throws IOException {
       channel.position(0);
       return Channels.newInputStream(channel);

@@ -33,6 +33,9 @@ final class CheckpointWriter {
 
     /** The body was empty (a chunked one can be): it would restore nothing, so it is not committed. */
     record Empty() implements Outcome {}
+
+    /** The object store did not take the blob: nothing is committed, the agent may retry. */
+    record ObjectStoreUnavailable(String message) implements Outcome {}
   }
 
   private final SupervisorConfig config;
@@ -78,9 +81,20 @@ final class CheckpointWriter {
             }
             blobs.publishReplacing(staged, sequence);
           }
+          // Synchronous tier: acknowledged only once off the node too. The key names this epoch, so a fenced
+          // incarnation that uploads late writes a key no manifest names.
+          String object = null;
+          if (blobs.tier().isPresent()) {
+            try {
+              object = blobs.tier().get().upload(blobs.path(sequence), sequence, config.epoch());
+            } catch (ObjectStoreTier.UnavailableException e) {
+              LOG.warn("{} checkpoint sequence={} not committed: {}", who, sequence, e.getMessage());
+              return new Outcome.ObjectStoreUnavailable(e.getMessage());
+            }
+          }
           Optional<String> answers = state.pendingRequestId();
           Manifest manifest = new Manifest(sequence, config.epoch(), staged.digest(), staged.size(), Instant.now(),
-              metadata, answers.orElse(null));
+              metadata, answers.orElse(null), object);
           CommitResult result = store.commit(config.session(), config.epoch(), manifest, config.retain());
           if (result instanceof CommitResult.Committed) {
             state.lastSequence(sequence);
@@ -125,6 +139,9 @@ final class CheckpointWriter {
     try {
       long last = state.lastSequence();
       blobs.sweep(last - config.retain(), last);
+      if (blobs.tier().isPresent()) {
+        blobs.tier().get().prune(last - config.retain());
+      }
     } catch (IOException | RuntimeException e) {
       // Retried after the next commit.
       LOG.warn("{} blob retention failed: {}", who, e.toString());

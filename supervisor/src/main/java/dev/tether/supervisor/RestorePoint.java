@@ -1,6 +1,7 @@
 package dev.tether.supervisor;
 
 import dev.tether.store.Manifest;
+import dev.tether.store.RestoreRecord;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,11 @@ record RestorePoint(Manifest manifest, BlobStore.Opened blob, boolean fallback, 
     return Optional.ofNullable(manifest);
   }
 
+  /** Where the restored blob came from, or null when nothing is restored. */
+  String source() {
+    return blob == null ? null : blob.downloaded() ? RestoreRecord.OBJECT_STORE : RestoreRecord.VOLUME;
+  }
+
   static RestorePoint find(List<Manifest> newestFirst, BlobStore blobs) throws IOException {
     if (newestFirst.isEmpty()) {
       return new RestorePoint(null, null, false, NO_CHECKPOINT, false);
@@ -28,7 +34,7 @@ record RestorePoint(Manifest manifest, BlobStore.Opened blob, boolean fallback, 
     List<Long> failed = new ArrayList<>();
     String firstFailure = null;
     for (Manifest manifest : newestFirst) {
-      Optional<BlobStore.Opened> opened = blobs.open(manifest.sequence());
+      Optional<BlobStore.Opened> opened = blobs.openForRestore(manifest);
       String failure;
       if (opened.isEmpty()) {
         failure = "BlobMissing";

@@ -59,9 +59,10 @@ final class Rollback {
           + manifests.stream().map(m -> "#" + m.sequence()).collect(Collectors.joining(", ")) + ")"));
     }
     Manifest manifest = wanted.get();
-    Optional<BlobStore.Opened> opened = blobs.open(target);
+    Optional<BlobStore.Opened> opened = blobs.openForRestore(manifest);
     if (opened.isEmpty()) {
-      return Optional.of(refused("BlobMissing: the blob of checkpoint #" + target + " is not on the volume"));
+      return Optional.of(refused("BlobMissing: the blob of checkpoint #" + target + " is not on the volume"
+          + (manifest.object() == null ? "" : " nor in the object store")));
     }
     try (BlobStore.Opened blob = opened.get()) {
       if (!blob.digest().equals(manifest.digest()) || blob.size() != manifest.size()) {

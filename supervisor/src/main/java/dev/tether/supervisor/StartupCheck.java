@@ -49,6 +49,11 @@ final class StartupCheck implements Runnable {
       try {
         check();
         return;
+      } catch (ObjectStoreTier.UnavailableException e) {
+        // Never a silent fallback to an older checkpoint: the newest one is there, only out of reach now.
+        state.waitingForStore("object store unreachable: " + e.getMessage());
+        LOG.warn("{} startup check: object store unreachable ({}); retrying in {} ms", who, e.getMessage(),
+            backoff.toMillis());
       } catch (StoreException e) {
         state.waitingForStore("checkpoint store unreachable: " + e.getMessage());
         LOG.warn("{} startup check: etcd unreachable ({}); retrying in {} ms", who, e.getMessage(),
@@ -100,7 +105,8 @@ final class StartupCheck implements Runnable {
               "RequireLatest: " + point.reason().replaceFirst(", (restored \\d+|nothing restored)$", "")
                   + "; refusing to restore", Instant.now())
           : new RestoreRecord(config.epoch(), point.restored().map(m -> m.sequence()).orElse(null),
-              point.restored().map(m -> m.digest()).orElse(null), point.fallback(), point.reason(), Instant.now());
+              point.restored().map(m -> m.digest()).orElse(null), point.fallback(), point.reason(), Instant.now(),
+              point.source());
     }
     if (recorded.isEmpty()) {
       store.recordRestore(config.session(), record);

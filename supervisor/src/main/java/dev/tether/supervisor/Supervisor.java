@@ -41,12 +41,14 @@ public final class Supervisor implements AutoCloseable {
   private final ExecutorService httpThreads;
   private final ContextStore.Watch watch;
   private final Thread startup;
+  private final ObjectStoreTier tier;
 
   private Supervisor(SupervisorConfig config) throws IOException {
     this.config = config;
+    this.tier = config.objectStore() == null ? null : new ObjectStoreTier(config.objectStore());
     this.store = ContextStore.connect(config.store());
     try {
-      BlobStore blobs = new BlobStore(config.checkpointDir());
+      BlobStore blobs = new BlobStore(config.checkpointDir(), tier);
       CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state);
       // Watch first, then read: a request or epoch change made in between is not missed.
       this.watch = store.watch(config.session(), this::onEvent);
@@ -77,6 +79,9 @@ public final class Supervisor implements AutoCloseable {
       startup.start();
     } catch (IOException | RuntimeException e) {
       store.close();
+      if (tier != null) {
+        tier.close();
+      }
       throw e;
     }
     LOG.info("{} epoch={} supervisor listening on {}:{}, checkpoints in {}", config.session(), config.epoch(),
@@ -164,6 +169,9 @@ public final class Supervisor implements AutoCloseable {
     httpThreads.shutdownNow();
     watch.close();
     store.close();
+    if (tier != null) {
+      tier.close();
+    }
     metrics.registry().close();
     LOG.info("{} epoch={} supervisor stopped", config.session(), config.epoch());
   }

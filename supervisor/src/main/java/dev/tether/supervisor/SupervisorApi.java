@@ -189,6 +189,11 @@ final class SupervisorApi {
       metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "epoch-not-established", "etcd holds epoch " + notYet.storedEpoch()
           + ", this incarnation is " + config.epoch() + "; retry later");
+    } else if (outcome instanceof CheckpointWriter.Outcome.ObjectStoreUnavailable unavailable) {
+      metrics.refused(CommitResult.UNAVAILABLE);
+      metrics.objectStoreFailed();
+      Http.error(exchange, 503, "object-store-unavailable", "the checkpoint was not committed: "
+          + unavailable.message() + "; retry later");
     } else if (outcome instanceof CheckpointWriter.Outcome.Conflict conflict) {
       metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "sequence-conflict", conflict.message() + "; retry");

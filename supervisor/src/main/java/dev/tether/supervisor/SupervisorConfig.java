@@ -25,10 +25,11 @@ import java.util.Objects;
  * @param retain manifests (and blobs) kept per session
  * @param lifecycle how the sidecar runs in its pod; {@link Lifecycle#EMBEDDED} when embedded in another process
  * @param rollbackTo a rollback: the sequence this incarnation restores instead of the newest, or null
+ * @param objectStore the object-store tier, or null without one
  */
 public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDir, StoreConfig store, String bind,
                                int port, long maxCheckpointBytes, RestorePolicy restorePolicy, int retain,
-                               Lifecycle lifecycle, Long rollbackTo) {
+                               Lifecycle lifecycle, Long rollbackTo, ObjectStoreConfig objectStore) {
   /**
    * How the supervisor lives in its pod.
    *
@@ -80,32 +81,37 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
   /** Defaults for everything but the essentials (port 0: any free port). */
   public static SupervisorConfig of(SessionKey session, long epoch, Path checkpointDir, StoreConfig store) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, DEFAULT_BIND, 0, DEFAULT_MAX_CHECKPOINT_BYTES,
-        RestorePolicy.LatestVerified, DEFAULT_RETAIN, Lifecycle.EMBEDDED, null);
+        RestorePolicy.LatestVerified, DEFAULT_RETAIN, Lifecycle.EMBEDDED, null, null);
   }
 
   public SupervisorConfig withMaxCheckpointBytes(long bytes) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, bytes, restorePolicy, retain,
-        lifecycle, rollbackTo);
+        lifecycle, rollbackTo, objectStore);
   }
 
   public SupervisorConfig withRestorePolicy(RestorePolicy policy) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, policy, retain,
-        lifecycle, rollbackTo);
+        lifecycle, rollbackTo, objectStore);
   }
 
   public SupervisorConfig withRetain(int retain) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain, lifecycle, rollbackTo);
+        retain, lifecycle, rollbackTo, objectStore);
   }
 
   public SupervisorConfig withLifecycle(Lifecycle lifecycle) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain, lifecycle, rollbackTo);
+        retain, lifecycle, rollbackTo, objectStore);
+  }
+
+  public SupervisorConfig withObjectStore(ObjectStoreConfig tier) {
+    return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
+        retain, lifecycle, rollbackTo, tier);
   }
 
   public SupervisorConfig withRollbackTo(Long sequence) {
     return new SupervisorConfig(session, epoch, checkpointDir, store, bind, port, maxCheckpointBytes, restorePolicy,
-        retain, lifecycle, sequence);
+        retain, lifecycle, sequence, objectStore);
   }
 
   /**
@@ -144,7 +150,8 @@ public record SupervisorConfig(SessionKey session, long epoch, Path checkpointDi
                 Long.toString(Lifecycle.DEFAULT_SHUTDOWN_TIMEOUT.toSeconds())))),
             Boolean.parseBoolean(env.getOrDefault("TETHER_SUPERVISOR_NATIVE_SIDECAR", "false"))),
         blankToNull(env.get("TETHER_RESTORE_SEQUENCE")) == null ? null
-            : Long.valueOf(blankToNull(env.get("TETHER_RESTORE_SEQUENCE"))));
+            : Long.valueOf(blankToNull(env.get("TETHER_RESTORE_SEQUENCE"))),
+        ObjectStoreConfig.fromEnv(env));
   }
 
   /** The content of the file {@code <name>_FILE} names, if it exists and is not blank; else {@code <name>}. */

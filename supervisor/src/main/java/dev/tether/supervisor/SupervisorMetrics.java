@@ -38,6 +38,7 @@ final class SupervisorMetrics {
   private final AtomicLong lastCheckpointMillis = new AtomicLong(NONE);
   private final Counter restores;
   private final Counter fallbackRestores;
+  private final Counter objectStoreFailures;
 
   SupervisorMetrics() {
     commitLatency = Timer.builder("tether.supervisor.commit")
@@ -61,6 +62,13 @@ final class SupervisorMetrics {
         .register(registry);
     restores = restoreCounter(false);
     fallbackRestores = restoreCounter(true);
+    objectStoreFailures = Counter.builder("tether.supervisor.object.store.failures")
+        .description("Checkpoints refused with 503 because the object store did not take the blob")
+        .register(registry);
+  }
+
+  void objectStoreFailed() {
+    objectStoreFailures.increment();
   }
 
   private Counter restoreCounter(boolean fallback) {
