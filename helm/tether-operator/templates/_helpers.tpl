@@ -163,6 +163,12 @@ Rules for the namespaced resources the operator manages. Bound cluster-wide or p
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create"]
+{{- else if .Values.objectStore.endpoint }}
+# reclaimPolicy Delete of a session with an object store: the operator reads the Secret that session names
+# (objectStore.credentialsSecret) to delete the session's objects. Never list, watch or change a Secret.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
 {{- end }}
 {{- end }}
 

@@ -156,16 +156,13 @@ class ChartRenderTest {
     void theAdminsObjectStoreReachesTheOperatorAndATypoIsRefusedByTheSchema() {
       assertThat(settings(DEFAULTS).defaultObjectStore()).isNull();
       var store = settings(CHART.render("tether-operator", NS, "--set", "objectStore.endpoint=http://s3.tether:8080",
-          "--set", "objectStore.bucket=checkpoints", "--set", "objectStore.mode=Asynchronous",
-          "--set", "objectStore.maxLag=10s")).defaultObjectStore();
+          "--set", "objectStore.bucket=checkpoints")).defaultObjectStore();
       assertThat(store.getEndpoint()).isEqualTo("http://s3.tether:8080");
       assertThat(store.getBucket()).isEqualTo("checkpoints");
       assertThat(store.getCredentialsSecret()).isEqualTo("tether-object-store");
-      assertThat(store.getMode()).hasToString("Asynchronous");
-      assertThat(store.getMaxLag()).isEqualTo("10s");
       assertThat(CHART.template("t", NS, "--set", "objectStore.endpoint=http://s3:8080").succeeded())
           .as("an endpoint needs a bucket").isFalse();
-      assertThat(CHART.template("t", NS, "--set", "objectStore.mode=Lazy").succeeded()).isFalse();
+      assertThat(CHART.template("t", NS, "--set", "objectStore.bucket=Upper_Case").succeeded()).isFalse();
     }
 
     @Test
@@ -207,6 +204,13 @@ class ChartRenderTest {
       assertThat(PRODUCTION.all(Role.class)).filteredOn(role -> grants(role.getRules(), "", "secrets"))
           .extracting(role -> role.getMetadata().getNamespace()).as("only the watched namespaces")
           .containsExactlyInAnyOrder("agents-a", "agents-b");
+    }
+
+    @Test
+    void secretsGetOnlyToDeleteObjectsWhereTheAdminSetAnObjectStore() {
+      RenderedChart store = CHART.render("tether-operator", NS, "--set", "objectStore.endpoint=http://s3:8080",
+          "--set", "objectStore.bucket=checkpoints");
+      assertThat(verbs(allRules(store), "", "secrets")).containsExactly("get");
     }
 
     private static List<PolicyRule> allRules(RenderedChart chart) {

@@ -34,10 +34,9 @@ class OperatorSettingsTest {
   @Test
   void theAdminsObjectStoreIsJsonAndATypoIsRefused() {
     OperatorSettings settings = OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE",
-        "{\"endpoint\":\"http://s3:8080\",\"bucket\":\"cps\",\"credentialsSecret\":\"s3\",\"mode\":\"Asynchronous\"}"));
+        "{\"endpoint\":\"http://s3:8080\",\"bucket\":\"cps\",\"credentialsSecret\":\"s3\"}"));
     assertThat(settings.defaultObjectStore().getBucket()).isEqualTo("cps");
-    assertThat(settings.defaultObjectStore().getMode()).isEqualTo(ObjectStoreSpec.Mode.Asynchronous);
-    assertThat(settings.defaultObjectStore().getMaxLag()).isEqualTo("30s");
+    assertThat(settings.defaultObjectStore().getRegion()).isEqualTo("us-east-1");
     assertThat(OperatorSettings.defaults().defaultObjectStore()).isNull();
     assertThat(OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE", "{}")).defaultObjectStore()).isNull();
     assertThatThrownBy(() -> OperatorSettings.fromEnv(Map.of("TETHER_DEFAULT_OBJECT_STORE", "{\"bukket\":\"x\"}")))

@@ -5,6 +5,7 @@ import dev.tether.examples.agent.AgentConfig;
 import dev.tether.examples.agent.AgentListener;
 import dev.tether.examples.agent.StepAgent;
 import dev.tether.store.StoreConfig;
+import dev.tether.supervisor.ObjectStoreConfig;
 import dev.tether.supervisor.Supervisor;
 import dev.tether.supervisor.SupervisorConfig;
 import dev.tether.testbed.sim.PodRuntime.RunningPod;
@@ -50,7 +51,11 @@ final class AgentPod implements RunningPod {
   private StepAgent agent;
   private boolean stopRequested;
 
-  private AgentPod(SessionPod pod, StoreConfig store, AgentListener listener) {
+  /** The supervisor container's object-store variables; empty without a tier. */
+  private final Map<String, String> objectStoreEnv;
+
+  private AgentPod(SessionPod pod, StoreConfig store, AgentListener listener, Map<String, String> objectStoreEnv) {
+    this.objectStoreEnv = objectStoreEnv;
     this.pod = pod;
     this.store = store;
     this.listener = listener;
@@ -58,8 +63,8 @@ final class AgentPod implements RunningPod {
     thread.setDaemon(true);
   }
 
-  static AgentPod start(SessionPod pod, StoreConfig store, AgentListener listener) {
-    AgentPod running = new AgentPod(pod, store, listener);
+  static AgentPod start(SessionPod pod, StoreConfig store, AgentListener listener, Map<String, String> objectStoreEnv) {
+    AgentPod running = new AgentPod(pod, store, listener, objectStoreEnv);
     running.thread.start();
     return running;
   }
@@ -74,7 +79,8 @@ final class AgentPod implements RunningPod {
       try {
         String rollbackTo = pod.env().get(Tether.ENV_RESTORE_SEQUENCE);
         supervisor = Supervisor.start(SupervisorConfig.of(pod.session(), pod.epoch(), pod.checkpointDir(), store)
-            .withRollbackTo(rollbackTo == null ? null : Long.valueOf(rollbackTo)));
+            .withRollbackTo(rollbackTo == null ? null : Long.valueOf(rollbackTo))
+            .withObjectStore(objectStoreEnv.isEmpty() ? null : ObjectStoreConfig.fromEnv(objectStoreEnv)));
       } catch (IOException | RuntimeException e) {
         LOG.warn("{}: supervisor did not start: {}", who, e.toString());
         exit.complete(1);

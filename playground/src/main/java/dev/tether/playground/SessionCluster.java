@@ -58,7 +58,7 @@ public final class SessionCluster implements AutoCloseable {
     StoreConfig store = StoreConfig.of(etcd.endpoint());
     this.cluster = SimulatedCluster.start(controlPlane.client(), workDir,
         SimulatedCluster.Options.defaults().withHeartbeatInterval(options.heartbeatInterval())
-            .withRuntime(node -> new AgentPodRuntime(store, journal)));
+            .withRuntime(node -> new AgentPodRuntime(store, journal, controlPlane.client())));
     this.wiring = CheckpointWiring.withoutSidecar(ContextStore.connect(store), options.checkpointThrottle());
     this.faults = options.faultProxy() ? ApiFaultProxy.start(controlPlane.config()) : null;
     this.operator = TetherOperator.builder(faults == null ? controlPlane.newClient()

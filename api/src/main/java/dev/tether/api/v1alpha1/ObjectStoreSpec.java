@@ -9,7 +9,8 @@ import io.fabric8.generator.annotation.Required;
 /**
  * A second home for checkpoint blobs, off the node: an object store with the S3 API. The manifest in etcd names
  * the object of every checkpoint, so a new incarnation on another node restores from it into a fresh volume when
- * the old volume is out of reach.
+ * the old volume is out of reach. Uploads are synchronous: a checkpoint is acknowledged only once the object store
+ * holds it, so every acknowledged checkpoint survives the node.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreSpec {
@@ -46,22 +47,6 @@ public class ObjectStoreSpec {
   @JsonPropertyDescription("Path-style requests (endpoint/bucket/key), as most self-hosted stores need.")
   private boolean pathStyle = true;
 
-  @Default("Synchronous")
-  @JsonPropertyDescription("Synchronous: a checkpoint is acknowledged only once the object store holds it, so every "
-      + "acknowledged checkpoint survives the node. Asynchronous: acknowledged once on the volume and in etcd, "
-      + "uploaded after; a lost node loses what was not uploaded yet, at most maxLag of work.")
-  private Mode mode = Mode.Synchronous;
-
-  @Default("30s")
-  @Pattern(FailoverSpec.DURATION_PATTERN)
-  @JsonPropertyDescription("Asynchronous mode: how far uploads may fall behind before new checkpoints are refused "
-      + "(the agent gets 503 until the store catches up). Between 1s and 1h.")
-  private String maxLag = "30s";
-
-  public enum Mode {
-    Synchronous,
-    Asynchronous
-  }
 
   public String getEndpoint() {
     return endpoint;
@@ -109,21 +94,5 @@ public class ObjectStoreSpec {
 
   public void setPathStyle(boolean pathStyle) {
     this.pathStyle = pathStyle;
-  }
-
-  public Mode getMode() {
-    return mode;
-  }
-
-  public void setMode(Mode mode) {
-    this.mode = mode;
-  }
-
-  public String getMaxLag() {
-    return maxLag;
-  }
-
-  public void setMaxLag(String maxLag) {
-    this.maxLag = maxLag;
   }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** The object-store tier of a session as its supervisor last reported it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreStatus {
-  @JsonPropertyDescription("Synchronous or Asynchronous (see spec.checkpoint.objectStore.mode).")
+  @JsonPropertyDescription("How checkpoints reach the object store: Synchronous (acknowledged once stored there).")
   private String mode;
 
   @JsonPropertyDescription("Bucket and session prefix, as s3://<bucket>/<prefix>.")
@@ -17,12 +17,6 @@ public class ObjectStoreStatus {
 
   @JsonPropertyDescription("When that upload finished (RFC 3339).")
   private String uploadedAt;
-
-  @JsonPropertyDescription("Committed checkpoints not in the object store yet (Asynchronous mode).")
-  private Long pending;
-
-  @JsonPropertyDescription("The last upload failure, while uploads fail; empty once one succeeds.")
-  private String error;
 
   public String getMode() {
     return mode;
@@ -56,19 +50,4 @@ public class ObjectStoreStatus {
     this.uploadedAt = uploadedAt;
   }
 
-  public Long getPending() {
-    return pending;
-  }
-
-  public void setPending(Long pending) {
-    this.pending = pending;
-  }
-
-  public String getError() {
-    return error;
-  }
-
-  public void setError(String error) {
-    this.error = error;
-  }
 }

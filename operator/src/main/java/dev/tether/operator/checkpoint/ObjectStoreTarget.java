@@ -2,7 +2,6 @@ package dev.tether.operator.checkpoint;
 
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.ObjectStoreSpec;
-import dev.tether.operator.support.Durations;
 import dev.tether.store.ObjectKeys;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -18,7 +17,9 @@ import java.util.Map;
  * annotation, for people and for runtimes that have no supervisor container.
  */
 public record ObjectStoreTarget(String endpoint, String region, String bucket, String sessionPrefix, boolean pathStyle,
-                                ObjectStoreSpec.Mode mode, long maxLagSeconds, String credentialsSecret) {
+                                String credentialsSecret) {
+  /** The only mode: a checkpoint is acknowledged once the object store holds it. */
+  public static final String MODE = "Synchronous";
   public static final String ACCESS_KEY_ID = "accessKeyId";
   public static final String SECRET_ACCESS_KEY = "secretAccessKey";
 
@@ -27,9 +28,7 @@ public record ObjectStoreTarget(String endpoint, String region, String bucket, S
         spec.getBucket(),
         ObjectKeys.sessionPrefix(spec.getPrefix(), session.getMetadata().getNamespace(),
             session.getMetadata().getName(), session.getMetadata().getUid()),
-        spec.isPathStyle(), spec.getMode() == null ? ObjectStoreSpec.Mode.Synchronous : spec.getMode(),
-        Durations.parse(spec.getMaxLag() == null ? "30s" : spec.getMaxLag()).toSeconds(),
-        spec.getCredentialsSecret());
+        spec.isPathStyle(), spec.getCredentialsSecret());
   }
 
   /** s3://bucket/prefix */
@@ -54,8 +53,6 @@ public record ObjectStoreTarget(String endpoint, String region, String bucket, S
     env.put("TETHER_OBJECT_STORE_BUCKET", bucket);
     env.put("TETHER_OBJECT_STORE_PREFIX", sessionPrefix);
     env.put("TETHER_OBJECT_STORE_PATH_STYLE", Boolean.toString(pathStyle));
-    env.put("TETHER_OBJECT_STORE_MODE", mode.name());
-    env.put("TETHER_OBJECT_STORE_MAX_LAG_SECONDS", Long.toString(maxLagSeconds));
     return env;
   }
 

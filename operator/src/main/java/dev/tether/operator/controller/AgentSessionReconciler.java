@@ -26,6 +26,8 @@ import dev.tether.operator.failover.NodeHealth;
 import dev.tether.operator.failover.SessionIndex;
 import dev.tether.operator.failover.VolumeGate;
 import dev.tether.operator.checkpoint.ObjectStoreDecorator;
+import dev.tether.operator.checkpoint.ObjectStoreCleanup;
+import dev.tether.operator.support.Times;
 import dev.tether.operator.checkpoint.ObjectStores;
 import dev.tether.operator.validation.ObjectStoreRules;
 import dev.tether.operator.metrics.TetherMetrics;
@@ -63,6 +65,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -93,6 +96,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private static final Duration NAME_RECHECK = Duration.ofSeconds(30);
   /** How often a session whose pod creation was forbidden (403) tries again. */
   private static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(10);
+  private static final Duration OBJECT_CLEANUP_RETRY = Duration.ofSeconds(10);
+  private static final Duration OBJECT_CLEANUP_PATIENCE = Duration.ofMinutes(5);
 
   private final OperatorSettings settings;
   private final EpochAuthority epochs;
@@ -270,6 +275,9 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     var client = context.getClient();
     String ns = session.getMetadata().getNamespace();
     boolean discard = session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete;
+    if (discard && !deleteObjects(session, client, c)) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(OBJECT_CLEANUP_RETRY);
+    }
     if (discard && checkpoints != null) {
       // Its checkpoints are about to go: fence every incarnation first, so that none still stopping commits
       // after the delete and hands a same-name successor a checkpoint whose blob is gone.
@@ -306,6 +314,31 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       c.events.normal(session, "VolumeRetained", "reclaimPolicy Retain: kept " + SessionLabels.claimName(session));
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Deletes the session's objects in its object store. False to try again later: the store or its Secret is not
+   * usable now, and the session was deleted less than {@link #OBJECT_CLEANUP_PATIENCE} ago; after that the
+   * objects are left, and a Warning names their prefix.
+   */
+  private boolean deleteObjects(AgentSession session, KubernetesClient client, Components c) {
+    var target = objectStores.target(session);
+    if (target.isEmpty()) {
+      return true;
+    }
+    try {
+      int deleted = new ObjectStoreCleanup(client).deleteAll(session.getMetadata().getNamespace(), target.get());
+      c.events.normal(session, "ObjectsDeleted", "reclaimPolicy Delete: deleted " + deleted + " objects under "
+          + target.get().location());
+      return true;
+    } catch (RuntimeException e) {
+      Instant since = Times.parse(session.getMetadata().getDeletionTimestamp());
+      boolean patient = since == null || since.plus(OBJECT_CLEANUP_PATIENCE).isAfter(clock.instant());
+      c.events.warning(session, "ObjectsNotDeleted", "reclaimPolicy Delete: cannot delete the objects under "
+          + target.get().location() + ": " + e.getMessage() + (patient ? "; trying again"
+              : "; giving up after " + OBJECT_CLEANUP_PATIENCE.toMinutes() + " minutes, delete them by hand"));
+      return !patient;
+    }
   }
 
   private List<Pod> podsOf(AgentSession session, Context<AgentSession> context) {
@@ -397,7 +430,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       var machine = new MigrationStateMachine(fencer, volumes, starter, events, rateLimiter,
           AgentSessionReconciler.this::nodeFailure, AgentSessionReconciler.this::failedNodes, finalCheckpoint,
           settings.migrationHistoryLimit(), settings.startupTimeout(), rollbacks);
-      reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events);
+      reporter = checkpoints == null ? null : new CheckpointReporter(checkpoints.follower(), events, objectStores);
       lifecycle = new SessionLifecycle(machine, starter, pods, factory, events, detector,
           AgentSessionReconciler.this::nodeFailure, health::disruption, evictions::requestedFor,
           checkpoints == null ? SupervisorStop.NONE : checkpoints.supervisorStop(), settings.startupTimeout(),

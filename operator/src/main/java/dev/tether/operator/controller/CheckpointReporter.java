@@ -2,7 +2,10 @@ package dev.tether.operator.controller;
 
 import dev.tether.api.v1alpha1.CheckpointRef;
 import dev.tether.api.v1alpha1.RestoreInfo;
+import dev.tether.api.v1alpha1.ObjectStoreStatus;
 import dev.tether.operator.checkpoint.CheckpointFollower;
+import dev.tether.operator.checkpoint.ObjectStoreTarget;
+import dev.tether.operator.checkpoint.ObjectStores;
 import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.operator.events.EventRecorder;
 import dev.tether.operator.support.Times;
@@ -22,10 +25,12 @@ public final class CheckpointReporter {
   private static final String NO_CHECKPOINT = "NoCheckpoint";
   private final CheckpointFollower follower;
   private final EventRecorder events;
+  private final ObjectStores objectStores;
 
-  public CheckpointReporter(CheckpointFollower follower, EventRecorder events) {
+  public CheckpointReporter(CheckpointFollower follower, EventRecorder events, ObjectStores objectStores) {
     this.follower = follower;
     this.events = events;
+    this.objectStores = objectStores;
   }
 
   public void report(Reconciliation r) {
@@ -38,6 +43,7 @@ public final class CheckpointReporter {
       r.wakeIn(Duration.ofSeconds(5));
       return;
     }
+    reportObjectStore(r);
     if (status.getEpoch() == 0) {
       return;
     }
@@ -53,6 +59,7 @@ public final class CheckpointReporter {
     info.setFallback(record.fallback());
     info.setReason(record.reason());
     info.setTime(record.time() == null ? null : Times.formatMillis(record.time()));
+    info.setSource(record.source());
     status.setRestoredFrom(info);
     if (record.fallback()) {
       events.warning(r.session(), "RestoredFromOlderCheckpoint", "incarnation " + record.epoch()
@@ -67,6 +74,7 @@ public final class CheckpointReporter {
     } else {
       events.normal(r.session(), "Restored", "incarnation " + record.epoch() + " restored checkpoint "
           + record.sequence() + " (" + record.digest() + ")"
+          + (RestoreRecord.OBJECT_STORE.equals(record.source()) ? " from the object store" : "")
           + ("Latest".equals(record.reason()) ? "" : ": " + record.reason()));
     }
   }
@@ -78,7 +86,31 @@ public final class CheckpointReporter {
     ref.setDigest(m.digest());
     ref.setSize(m.size());
     ref.setTime(Times.formatMillis(m.createdAt()));
+    ref.setObject(m.object());
     ref.setMetadata(m.metadata() == null || m.metadata().isEmpty() ? null : new LinkedHashMap<>(m.metadata()));
     return ref;
+  }
+
+  /** Where the tier stands. */
+  private void reportObjectStore(Reconciliation r) {
+    var target = objectStores.target(r.session());
+    if (target.isEmpty()) {
+      r.status().setObjectStore(null);
+      return;
+    }
+    ObjectStoreStatus tier = r.status().getObjectStore() == null ? new ObjectStoreStatus() : r.status().getObjectStore();
+    tier.setMode(ObjectStoreTarget.MODE);
+    tier.setLocation(target.get().location());
+    uploads(r, tier);
+    r.status().setObjectStore(tier);
+  }
+
+  /** Synchronous tier: a checkpoint is committed only once uploaded, so the newest one with an object is it. */
+  private static void uploads(Reconciliation r, ObjectStoreStatus tier) {
+    CheckpointRef last = r.status().getLastCheckpoint();
+    if (last != null && last.getObject() != null) {
+      tier.setUploadedSequence(last.getSequence());
+      tier.setUploadedAt(last.getTime());
+    }
   }
 }

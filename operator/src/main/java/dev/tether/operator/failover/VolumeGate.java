@@ -2,7 +2,6 @@ package dev.tether.operator.failover;
 
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.CheckpointSpec;
-import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.operator.checkpoint.ObjectStores;
 import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.NameClaims;
@@ -74,16 +73,11 @@ public final class VolumeGate {
   }
 
   /**
-   * Whether a volume stuck on a failed node may be left behind: the object store holds the session's
-   * checkpoints, so the next incarnation restores from there into a fresh volume. Not for an asynchronous tier
-   * under RequireLatest: its newest checkpoint may exist only on the old volume, and the new incarnation would
-   * refuse to start; that session waits for its volume as before.
+   * Whether a volume stuck on a failed node may be left behind: the object store holds every acknowledged
+   * checkpoint of the session, so the next incarnation restores from there into a fresh volume.
    */
   public boolean replaceable(AgentSession session) {
-    return objectStores.spec(session)
-        .filter(spec -> spec.getMode() != ObjectStoreSpec.Mode.Asynchronous
-            || session.getSpec().getCheckpoint().getRestorePolicy() != CheckpointSpec.RestorePolicy.RequireLatest)
-        .isPresent();
+    return objectStores.spec(session).isPresent();
   }
 
   /**

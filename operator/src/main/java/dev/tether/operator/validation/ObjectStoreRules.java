@@ -1,10 +1,8 @@
 package dev.tether.operator.validation;
 
 import dev.tether.api.v1alpha1.ObjectStoreSpec;
-import dev.tether.operator.support.Durations;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,9 +11,6 @@ import java.util.List;
  * start-up, where a problem stops the operator instead of every session.
  */
 public final class ObjectStoreRules {
-  static final Duration MIN_LAG = Duration.ofSeconds(1);
-  static final Duration MAX_LAG = Duration.ofHours(1);
-
   private ObjectStoreRules() {}
 
   public static List<String> check(ObjectStoreSpec spec, String field) {
@@ -49,14 +44,6 @@ public final class ObjectStoreRules {
     }
     if (spec.getCredentialsSecret() == null || spec.getCredentialsSecret().isBlank()) {
       problems.add(field + ".credentialsSecret is required: a Secret with accessKeyId and secretAccessKey");
-    }
-    try {
-      Duration lag = Durations.parse(spec.getMaxLag() == null ? "30s" : spec.getMaxLag());
-      if (lag.compareTo(MIN_LAG) < 0 || lag.compareTo(MAX_LAG) > 0) {
-        problems.add(field + ".maxLag " + spec.getMaxLag() + " must be between 1s and 1h");
-      }
-    } catch (IllegalArgumentException e) {
-      problems.add(field + ".maxLag: " + e.getMessage());
     }
     return problems;
   }

@@ -69,7 +69,6 @@ class ObjectStoreDecoratorTest {
     assertThat(env.get("TETHER_OBJECT_STORE_ENDPOINT").getValue()).isEqualTo("http://s3.tether:8080");
     assertThat(env.get("TETHER_OBJECT_STORE_BUCKET").getValue()).isEqualTo("checkpoints");
     assertThat(env.get("TETHER_OBJECT_STORE_PREFIX").getValue()).isEqualTo("tether/team-a/chat/" + UID + "/");
-    assertThat(env.get("TETHER_OBJECT_STORE_MODE").getValue()).isEqualTo("Synchronous");
     assertThat(env.get("TETHER_OBJECT_STORE_ACCESS_KEY_ID").getValue()).isNull();
     assertThat(env.get("TETHER_OBJECT_STORE_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getName())
         .isEqualTo("s3-creds");

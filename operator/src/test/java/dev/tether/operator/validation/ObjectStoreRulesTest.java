@@ -33,9 +33,7 @@ class ObjectStoreRulesTest {
         Arguments.of("upper-case bucket", (Consumer<ObjectStoreSpec>) s -> s.setBucket("Bucket"), "S3 bucket name"),
         Arguments.of("dotted bucket", (Consumer<ObjectStoreSpec>) s -> s.setBucket("a..b"), "S3 bucket name"),
         Arguments.of("escaping prefix", (Consumer<ObjectStoreSpec>) s -> s.setPrefix("../other"), ".prefix"),
-        Arguments.of("no credentials", (Consumer<ObjectStoreSpec>) s -> s.setCredentialsSecret(""), "credentialsSecret"),
-        Arguments.of("lag too short", (Consumer<ObjectStoreSpec>) s -> s.setMaxLag("500ms"), "between 1s and 1h"),
-        Arguments.of("lag too long", (Consumer<ObjectStoreSpec>) s -> s.setMaxLag("2h"), "between 1s and 1h"));
+        Arguments.of("no credentials", (Consumer<ObjectStoreSpec>) s -> s.setCredentialsSecret(""), "credentialsSecret"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,0 +1,145 @@
+package dev.tether.playground;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec;
+import dev.tether.api.v1alpha1.MigrationRecord;
+import dev.tether.api.v1alpha1.MigrationStep;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.api.v1alpha1.SessionPhase;
+import dev.tether.store.Manifest;
+import dev.tether.store.ObjectKeys;
+import dev.tether.store.SessionKey;
+import dev.tether.testbed.ObjectStoreServer;
+import dev.tether.testbed.sim.SimulatedNode;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A ReadWriteOnce volume stays attached to a crashed node for minutes. With the object-store tier the next
+ * incarnation does not wait for it: it restores from the object store into a fresh volume on another node.
+ * A session without the tier, crashed on the same node at the same moment, is still waiting for its volume then.
+ */
+class ObjectStoreFailoverIT {
+  static final Duration TIMEOUT = Duration.ofSeconds(90);
+  static final String BUCKET = "checkpoints";
+  static ObjectStoreServer s3;
+
+  final SessionCluster bed = PlaygroundBed.get();
+
+  @BeforeAll
+  static void startObjectStore() {
+    s3 = ObjectStoreServer.startNew();
+    s3.createBucket(BUCKET);
+  }
+
+  @AfterAll
+  static void stopObjectStore() {
+    s3.close();
+  }
+
+  static ObjectStoreSpec tier() {
+    ObjectStoreSpec spec = new ObjectStoreSpec();
+    spec.setEndpoint(s3.endpoint().toString());
+    spec.setBucket(BUCKET);
+    spec.setPrefix("tether");
+    spec.setCredentialsSecret("s3-creds");
+    return spec;
+  }
+
+  private AgentSession session(String ns, String name, String pool, ObjectStoreSpec tier) {
+    AgentSession session = new StepAgentSession(400, Duration.ofMillis(100), 3, "4s",
+        Map.of(PlaygroundBed.POOL_LABEL, pool)).build(ns, name);
+    CheckpointSpec checkpoint = session.getSpec().getCheckpoint();
+    checkpoint.setAccessMode(CheckpointSpec.AccessMode.ReadWriteOnce);
+    checkpoint.setObjectStore(tier);
+    checkpoint.setReclaimPolicy(CheckpointSpec.ReclaimPolicy.Delete);
+    return session;
+  }
+
+  @Test
+  void aCrashedNodesVolumeIsNotWaitedForWhenTheObjectStoreHoldsTheCheckpoints() {
+    String ns = PlaygroundBed.newNamespace("tier");
+    String pool = PlaygroundBed.newPool();
+    SimulatedNode only = PlaygroundBed.addNode(pool, "a");
+    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
+        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
+        .build()).create();
+    SessionKey tiered = SessionKey.of(ns, "tiered");
+    SessionKey plain = SessionKey.of(ns, "plain");
+    try (StoreHistory history = new StoreHistory(bed.store(), ns)) {
+      bed.client().resource(session(ns, "tiered", pool, tier())).create();
+      bed.client().resource(session(ns, "plain", pool, null)).create();
+      AgentSession first = PlaygroundBed.awaitSession(ns, "tiered", TIMEOUT,
+          s -> s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getEpoch() == 1);
+      PlaygroundBed.awaitSession(ns, "plain", TIMEOUT,
+          s -> s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getEpoch() == 1);
+      await().atMost(TIMEOUT).until(() -> history.commits(tiered).size() >= 3 && !history.commits(plain).isEmpty());
+      String prefix = ObjectKeys.sessionPrefix("tether", ns, "tiered", first.getMetadata().getUid());
+      assertThat(first.getStatus().getObjectStore().getLocation()).isEqualTo("s3://" + BUCKET + "/" + prefix);
+      assertThat(history.commits(tiered)).allSatisfy(m -> assertThat(m.object()).startsWith(prefix));
+      assertThat(history.commits(plain)).allSatisfy(m -> assertThat(m.object()).isNull());
+      List.of("b", "c").forEach(n -> PlaygroundBed.addNode(pool, n));
+
+      only.crash();
+      Instant crashed = Instant.now();
+
+      AgentSession moved = PlaygroundBed.awaitSession(ns, "tiered", TIMEOUT, s -> s.getStatus().getEpoch() == 2
+          && s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getRestoredFrom() != null
+          && s.getStatus().getRestoredFrom().getEpoch() == 2);
+      Duration crashToRunning = Duration.between(crashed, Instant.now());
+      AgentSession waiting = PlaygroundBed.get(ns, "plain");
+      await().atMost(TIMEOUT).until(() -> history.commits(tiered).stream().anyMatch(m -> m.epoch() == 2));
+      Manifest lastBeforeCrash = history.commits(tiered).stream().filter(m -> m.epoch() == 1)
+          .reduce((a, b) -> b).orElseThrow();
+
+      MigrationRecord record = moved.getStatus().getMigrations().get(moved.getStatus().getMigrations().size() - 1);
+      Duration detectionToRunning = Duration.between(Instant.parse(record.getDetectedAt()),
+          Instant.parse(record.getRunningAt()));
+      System.out.printf("tiered: crash to Running %d ms, detection to Running %d ms%n", crashToRunning.toMillis(),
+          detectionToRunning.toMillis());
+      assertThat(detectionToRunning).as("detection to Running").isLessThanOrEqualTo(Duration.ofSeconds(5));
+      assertThat(moved.getStatus().getNodeName()).isNotEqualTo(only.name());
+      assertThat(moved.getStatus().getVolumeClaim()).isEqualTo("tiered-checkpoints-1");
+      assertThat(moved.getStatus().getRestoredFrom().getSource()).isEqualTo("ObjectStore");
+      assertThat(moved.getStatus().getRestoredFrom().getSequence()).isEqualTo(lastBeforeCrash.sequence());
+      assertThat(moved.getStatus().getRestoredFrom().getDigest()).isEqualTo(lastBeforeCrash.digest());
+      assertThat(moved.getStatus().getRestoredFrom().isFallback()).isFalse();
+      assertThat(warnings(ns, "tiered")).extracting(Event::getReason).contains("VolumeReplaced");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(bed.journal().entries(ns, "tiered")).anySatisfy(e -> {
+        assertThat(e.epoch()).isEqualTo(2);
+        assertThat(e.kind()).isEqualTo(AgentJournal.Kind.RESTORED);
+        assertThat(e.step()).isEqualTo(Integer.parseInt(lastBeforeCrash.metadata().get("step")));
+      }));
+
+      // The same crash, the same moment: without the tier the session still waits for its volume.
+      assertThat(waiting.getStatus().getMigration()).isNotNull();
+      assertThat(waiting.getStatus().getMigration().getStep()).isEqualTo(MigrationStep.WaitingForVolume);
+      assertThat(waiting.getStatus().getVolumeClaim()).isNull();
+
+      assertThat(s3.objects(BUCKET)).as("every object of the namespace is under its prefix")
+          .allSatisfy(key -> assertThat(key).startsWith(ObjectKeys.namespacePrefix("tether", ns)));
+      assertThat(s3.objects(BUCKET)).anySatisfy(key -> assertThat(key).startsWith(prefix));
+
+      // reclaimPolicy Delete: the session's objects go with it.
+      bed.client().resources(AgentSession.class).inNamespace(ns).withName("tiered").delete();
+      await().atMost(TIMEOUT).until(() -> s3.objects(BUCKET).stream().noneMatch(key -> key.startsWith(prefix)));
+      bed.client().resources(AgentSession.class).inNamespace(ns).withName("plain").delete();
+      only.heal();
+    }
+  }
+
+  private List<Event> warnings(String ns, String name) {
+    return bed.client().v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())).toList();
+  }
+}
