@@ -96,7 +96,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private static final Duration NAME_RECHECK = Duration.ofSeconds(30);
   /** How often a session whose pod creation was forbidden (403) tries again. */
   private static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(10);
-  private static final Duration OBJECT_CLEANUP_RETRY = Duration.ofSeconds(10);
+  private static final Duration OBJECT_CLEANUP_RETRY = Duration.ofSeconds(2);
   private static final Duration OBJECT_CLEANUP_PATIENCE = Duration.ofMinutes(5);
 
   private final OperatorSettings settings;
@@ -275,9 +275,6 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     var client = context.getClient();
     String ns = session.getMetadata().getNamespace();
     boolean discard = session.getSpec().getCheckpoint().getReclaimPolicy() == ReclaimPolicy.Delete;
-    if (discard && !deleteObjects(session, client, c)) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(OBJECT_CLEANUP_RETRY);
-    }
     if (discard && checkpoints != null) {
       // Its checkpoints are about to go: fence every incarnation first, so that none still stopping commits
       // after the delete and hands a same-name successor a checkpoint whose blob is gone.
@@ -287,6 +284,16 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     }
     for (Pod pod : podsOf(session, context)) {
       c.pods.remove(pod, nodeFailure(session, PodView.node(pod)).isPresent());
+    }
+    if (discard && objectStores.target(session).isPresent()) {
+      // After the fencing above, and once no pod is left: a supervisor still stopping uploads its final
+      // checkpoint before etcd refuses it, and that object would outlive the session.
+      Instant since = Times.parse(session.getMetadata().getDeletionTimestamp());
+      boolean podsLeft = !podsOf(session, context).isEmpty()
+          && (since == null || since.plus(OBJECT_CLEANUP_PATIENCE).isAfter(clock.instant()));
+      if (podsLeft || !deleteObjects(session, client, c)) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(OBJECT_CLEANUP_RETRY);
+      }
     }
     // Only what is the session's: an object of the same name that is not stays as it is (see NameClaims).
     c.names.deleteIfOurs(client.services().inNamespace(ns).withName(SessionLabels.serviceName(session)), session);
