@@ -52,6 +52,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
       + "Running, minutes (default: ${DEFAULT-VALUE}).")
   int footprintBudgetMinutes = 10;
 
+  @Option(names = "--footprint-histogram", description = "Add the operator's top N live classes by bytes "
+      + "(jcmd GC.class_histogram) after each footprint step to the results (default: ${DEFAULT-VALUE}, none).")
+  int footprintHistogram = 0;
+
   @Option(names = "--idle", description = "Idle window for the CPU measurement, seconds (default: ${DEFAULT-VALUE}).")
   int idleSeconds = 60;
 
@@ -116,7 +120,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
     }
     if (selected.contains("footprint")) {
       new FootprintBenchmark(footprintSizes, Duration.ofSeconds(idleSeconds), detection,
-          Duration.ofMinutes(footprintBudgetMinutes)).run(report);
+          Duration.ofMinutes(footprintBudgetMinutes), footprintHistogram).run(report);
     }
     if (selected.contains("real")) {
       RealNodeRecoveryBenchmark real = new RealNodeRecoveryBenchmark(detection, realTrials);

@@ -4,6 +4,7 @@ import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.testbed.Namespaces;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,8 @@ import java.util.Map;
  */
 final class FootprintBenchmark {
   private static final int NODES = 20;
-  private static final long HEAP_TARGET = 200L * 1024 * 1024;
+  private static final long HEAP_TARGET = 100L * 1024 * 1024;
+  private static final double KIB_PER_SESSION_TARGET = 15;
   private static final String MAX_HEAP = "512m";
 
   private final List<Integer> sizes;
@@ -21,9 +23,14 @@ final class FootprintBenchmark {
   private final Duration detection;
   /** Longest wait for one step's sessions to reach Running; the run must fit in about half an hour. */
   private final Duration budget;
+  /** Rows of the class histogram to report after each step; 0 for none. */
+  private final int histogramTop;
+  private final List<String> histograms = new ArrayList<>();
+  private long baselineHeap;
 
-  FootprintBenchmark(List<Integer> sizes, Duration idle, Duration detection, Duration budget) {
+  FootprintBenchmark(List<Integer> sizes, Duration idle, Duration detection, Duration budget, int histogramTop) {
     this.budget = budget;
+    this.histogramTop = histogramTop;
     this.sizes = sizes;
     this.idle = idle;
     this.detection = detection;
@@ -45,7 +52,7 @@ final class FootprintBenchmark {
            var operator = new OperatorProcess(cluster.plane().kubeconfigFile(), MAX_HEAP,
                Map.of("TETHER_DETECTION_TIMEOUT", detection.toSeconds() + "s"), log)) {
         running.arm(s -> s.getStatus() != null && s.getStatus().getPhase() == SessionPhase.Running);
-        long baselineHeap = operator.heapAfterGc();
+        baselineHeap = operator.heapAfterGc();
         int have = 0;
         for (int size : sizes) {
           int add = size - have;
@@ -76,9 +83,13 @@ final class FootprintBenchmark {
         + "Heap: `jvm_memory_used_bytes{area=\"heap\"}` after `jcmd GC.run`. CPU: utime+stime from "
         + "/proc/<pid>/stat over " + idle.toSeconds() + " s with nothing changing, as a share of one core.");
     report.line("");
-    report.table(List.of("idle Running sessions", "created", "heap after GC", "RSS", "idle CPU",
-        "target heap <= 200 MiB at 5,000"), rows);
+    report.table(List.of("idle Running sessions", "created", "heap after GC", "per session above the empty heap",
+        "RSS", "idle CPU", "target heap <= 100 MiB at 5,000, <= 15 KiB per session"), rows);
     report.line(notes);
+    for (String histogram : histograms) {
+      report.line("");
+      report.line(histogram);
+    }
   }
 
   private List<String> measureRow(OperatorProcess operator, int sessions, String created) throws InterruptedException {
@@ -89,10 +100,27 @@ final class FootprintBenchmark {
     Thread.sleep(idle.toMillis());
     double cpuShare = (operator.cpuMillis() - cpuBefore) / ((System.nanoTime() - start) / 1e6);
     long heap = operator.heapAfterGc();
-    String verdict = sessions >= 5000 ? (heap <= HEAP_TARGET ? "met" : String.format("MISSED by %.0f MiB",
-        (heap - HEAP_TARGET) / 1048576.0)) : "";
+    double kibPerSession = sessions == 0 ? 0 : (heap - baselineHeap) / 1024.0 / sessions;
+    String verdict = kibPerSession <= KIB_PER_SESSION_TARGET ? "per session met" : String.format(
+        "per session MISSED by %.1f KiB", kibPerSession - KIB_PER_SESSION_TARGET);
+    if (sessions >= 5000) {
+      verdict += heap <= HEAP_TARGET ? "; heap met" : String.format("; heap MISSED by %.0f MiB",
+          (heap - HEAP_TARGET) / 1048576.0);
+    }
+    if (histogramTop > 0) {
+      histograms.add(histogram(operator, sessions));
+    }
     return List.of(String.format("%,d", sessions), created == null ? "-" : created,
-        String.format("%.0f MiB", heap / 1048576.0), String.format("%.0f MiB", operator.rss() / 1048576.0),
+        String.format("%.0f MiB", heap / 1048576.0), String.format("%.1f KiB", kibPerSession),
+        String.format("%.0f MiB", operator.rss() / 1048576.0),
         String.format("%.1f%% of a core", cpuShare * 100), verdict);
+  }
+
+  /** The operator's largest live classes at this step, as a fenced block for the results. */
+  private String histogram(OperatorProcess operator, int sessions) {
+    var text = new StringBuilder(String.format("Live classes at %,d sessions (top %d by bytes, "
+        + "`jcmd GC.class_histogram`):%n", sessions, histogramTop)).append("```\n");
+    operator.classHistogram(histogramTop).forEach(l -> text.append(l).append('\n'));
+    return text.append("```").toString();
   }
 }

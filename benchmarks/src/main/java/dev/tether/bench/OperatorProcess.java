@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,14 +83,26 @@ final class OperatorProcess implements AutoCloseable {
     }
   }
 
-  private void jcmd(String command) {
+  /**
+   * The first {@code top} rows of the live-object class histogram ({@code jcmd GC.class_histogram}, which runs a
+   * full GC first): rank, instances, bytes, class name.
+   */
+  List<String> classHistogram(int top) {
+    return jcmd("GC.class_histogram").lines()
+        .filter(l -> l.matches("\\s*\\d+:.*"))
+        .limit(top)
+        .toList();
+  }
+
+  private String jcmd(String command) {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     try {
-      Process run = new ProcessBuilder(jcmd, Long.toString(pid()), command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process run = new ProcessBuilder(jcmd, Long.toString(pid()), command).redirectErrorStream(true).start();
+      String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!run.waitFor(60, TimeUnit.SECONDS) || run.exitValue() != 0) {
-        throw new IllegalStateException("jcmd " + command + " failed");
+        throw new IllegalStateException("jcmd " + command + " failed: " + output);
       }
+      return output;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
