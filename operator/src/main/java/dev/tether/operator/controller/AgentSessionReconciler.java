@@ -288,9 +288,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     if (discard && objectStores.target(session).isPresent()) {
       // After the fencing above, and once no pod is left: a supervisor still stopping uploads its final
       // checkpoint before etcd refuses it, and that object would outlive the session.
-      Instant since = Times.parse(session.getMetadata().getDeletionTimestamp());
-      boolean podsLeft = !podsOf(session, context).isEmpty()
-          && (since == null || since.plus(OBJECT_CLEANUP_PATIENCE).isAfter(clock.instant()));
+      boolean podsLeft = !podsOf(session, context).isEmpty() && withinCleanupPatience(session);
       if (podsLeft || !deleteObjects(session, client, c)) {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(OBJECT_CLEANUP_RETRY);
       }
@@ -339,13 +337,18 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
           + target.get().location());
       return true;
     } catch (RuntimeException e) {
-      Instant since = Times.parse(session.getMetadata().getDeletionTimestamp());
-      boolean patient = since == null || since.plus(OBJECT_CLEANUP_PATIENCE).isAfter(clock.instant());
+      boolean patient = withinCleanupPatience(session);
       c.events.warning(session, "ObjectsNotDeleted", "reclaimPolicy Delete: cannot delete the objects under "
           + target.get().location() + ": " + e.getMessage() + (patient ? "; trying again"
               : "; giving up after " + OBJECT_CLEANUP_PATIENCE.toMinutes() + " minutes, delete them by hand"));
       return !patient;
     }
+  }
+
+  /** Deleted less than {@link #OBJECT_CLEANUP_PATIENCE} ago: the operator still waits for its object cleanup. */
+  private boolean withinCleanupPatience(AgentSession session) {
+    Instant since = Times.parse(session.getMetadata().getDeletionTimestamp());
+    return since == null || since.plus(OBJECT_CLEANUP_PATIENCE).isAfter(clock.instant());
   }
 
   private List<Pod> podsOf(AgentSession session, Context<AgentSession> context) {

@@ -32,13 +32,12 @@ public final class ObjectStoreRules {
         problems.add(field + ".endpoint '" + spec.getEndpoint() + "' is not a URL: " + e.getReason());
       }
     }
-    if (spec.getBucket() == null || !spec.getBucket().matches(ObjectStoreSpec.BUCKET_PATTERN.replace("^", "")
-        .replace("$", "")) || spec.getBucket().contains("..")) {
+    if (spec.getBucket() == null || !spec.getBucket().matches(ObjectStoreSpec.BUCKET_PATTERN) || spec.getBucket().contains("..")) {
       problems.add(field + ".bucket '" + spec.getBucket() + "' must be an S3 bucket name: 3-63 lower-case letters, "
           + "digits, '.' and '-'");
     }
     if (spec.getPrefix() != null && !spec.getPrefix().isEmpty()
-        && !spec.getPrefix().matches(ObjectStoreSpec.PREFIX_PATTERN.replace("^", "").replace("$", ""))) {
+        && !spec.getPrefix().matches(ObjectStoreSpec.PREFIX_PATTERN)) {
       problems.add(field + ".prefix '" + spec.getPrefix() + "' must be up to 8 path segments of letters, digits, "
           + "'-', '_' and '.', each starting with a letter or digit");
     }
