@@ -188,6 +188,12 @@ class ChartRenderTest {
     }
 
     @Test
+    void persistentVolumesAreReadOneByOneOnly() {
+      assertThat(verbs(allClusterRules(DEFAULTS), "", "persistentvolumes")).containsExactly("get");
+      assertThat(verbs(allClusterRules(PRODUCTION), "", "persistentvolumes")).containsExactly("get");
+    }
+
+    @Test
     void volumeAttachmentsAreDeletableOnlyWithVolumeAttachmentFencing() {
       assertThat(verbs(allClusterRules(DEFAULTS), "storage.k8s.io", "volumeattachments"))
           .containsExactlyInAnyOrder("get", "list", "watch");

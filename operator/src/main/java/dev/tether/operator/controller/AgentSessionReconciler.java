@@ -432,7 +432,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       var starter = new IncarnationStarter(epochs, factory, pods);
       var fencer = new Fencer(client, pods, settings.allowOutOfServiceTaint(),
           AgentSessionReconciler.this::nodeWideFailure);
-      var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), settings.allowVolumeAttachmentDelete(),
+      var volumes = new VolumeGate(client, () -> attachmentSource.list().toList(), () -> nodeSource.list().toList(),
+          settings.allowVolumeAttachmentDelete(),
           AgentSessionReconciler.this::nodeWideFailure, objectStores);
       var finalCheckpoint = checkpoints == null ? null
           : new FinalCheckpoint(checkpoints.store(), checkpoints.follower());

@@ -268,12 +268,18 @@ public final class MigrationStateMachine {
 
   private boolean volumeReleased(Reconciliation r, Migration m) {
     AgentSession session = r.session();
-    if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce || m.getFromNode() == null) {
+    if (m.getFromNode() == null) {
       return true;
     }
     String claimName = SessionLabels.claimName(session);
     PersistentVolumeClaim claim = r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
         .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst().orElse(null);
+    if (nodeLost(r, m) && volumes.localTo(claim, m.getFromNode())) {
+      return localVolumeLeftBehind(r, m, claim);
+    }
+    if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce) {
+      return true;
+    }
     var stuck = volumes.attachedTo(claim, m.getFromNode());
     if (stuck.isEmpty()) {
       return true;
@@ -281,12 +287,7 @@ public final class MigrationStateMachine {
     if (volumes.replaceable(session) && nodeFailureOf.apply(session, m.getFromNode()).isPresent()) {
       // The node is gone and the object store has what the volume has: restore from there into a fresh volume
       // instead of waiting minutes for the detach. A live node's volume detaches by itself in seconds.
-      String fresh = volumes.replace(session, claim, m.getFromEpoch());
-      r.status().setVolumeClaim(fresh);
-      events.warning(session, "VolumeReplaced", "volume " + claim.getSpec().getVolumeName() + " (claim " + claimName
-          + ") is still attached to failed node " + m.getFromNode() + "; the next incarnation restores from the "
-          + "object store into a fresh volume, claim " + fresh + " (reclaimPolicy "
-          + session.getSpec().getCheckpoint().getReclaimPolicy() + " applies to the old one)");
+      replaceVolume(r, m, claim, "is still attached to failed node " + m.getFromNode());
       return true;
     }
     Duration timeout = Durations.parse(session.getSpec().getFailover().getVolumeDetachTimeout());
@@ -309,6 +310,35 @@ public final class MigrationStateMachine {
         + m.getFromNode());
     r.wakeIn(since == null ? RECHECK : Duration.between(r.now(), since.plus(timeout)).plusMillis(100));
     return false;
+  }
+
+  /**
+   * The volume can be mounted on the lost node only: with the object-store tier the next incarnation restores
+   * into a fresh volume elsewhere; without it the session waits for the node, as nothing else holds its context.
+   */
+  private boolean localVolumeLeftBehind(Reconciliation r, Migration m, PersistentVolumeClaim claim) {
+    String where = "can be mounted on node " + m.getFromNode() + " only (its volume's node affinity)";
+    if (volumes.replaceable(r.session())) {
+      replaceVolume(r, m, claim, where);
+      return true;
+    }
+    String message = "volume " + claim.getSpec().getVolumeName() + " (claim " + claim.getMetadata().getName() + ") "
+        + where + ": the session resumes when that node is back; with spec.checkpoint.objectStore it would "
+        + "restore elsewhere";
+    r.degraded("VolumeStuck", message);
+    waiting(r, "WaitingForVolume", message);
+    r.wakeIn(Duration.ofSeconds(30));
+    return false;
+  }
+
+  private void replaceVolume(Reconciliation r, Migration m, PersistentVolumeClaim claim, String why) {
+    AgentSession session = r.session();
+    String fresh = volumes.replace(session, claim, m.getFromEpoch());
+    r.status().setVolumeClaim(fresh);
+    events.warning(session, "VolumeReplaced", "volume " + claim.getSpec().getVolumeName() + " (claim "
+        + claim.getMetadata().getName() + ") " + why + "; the next incarnation restores from the object store into a "
+        + "fresh volume, claim " + fresh + " (reclaimPolicy " + session.getSpec().getCheckpoint().getReclaimPolicy()
+        + " applies to the old one)");
   }
 
   private static void waiting(Reconciliation r, String reason, String message) {
@@ -356,12 +386,21 @@ public final class MigrationStateMachine {
    */
   private Set<String> avoid(Reconciliation r, Migration m) {
     Set<String> avoid = new java.util.TreeSet<>(failedNodes.apply(r.session()));
-    boolean nodeLost = Loss.DRAIN.equals(m.getReason()) || java.util.Arrays.stream(NodeFailure.Reason.values())
-        .anyMatch(reason -> reason.name().equals(m.getReason()));
-    if (m.getFromNode() != null && nodeLost) {
+    if (m.getFromNode() != null && lostWithItsNode(m)) {
       avoid.add(m.getFromNode());
     }
     return avoid;
+  }
+
+  /** The incarnation was lost with its node (failed, or drained): the next one goes elsewhere. */
+  private static boolean lostWithItsNode(Migration m) {
+    return Loss.DRAIN.equals(m.getReason()) || java.util.Arrays.stream(NodeFailure.Reason.values())
+        .anyMatch(reason -> reason.name().equals(m.getReason()));
+  }
+
+  /** Whether the old node cannot take the next incarnation: it was lost with it, or it is failed by now. */
+  private boolean nodeLost(Reconciliation r, Migration m) {
+    return lostWithItsNode(m) || nodeFailureOf.apply(r.session(), m.getFromNode()).isPresent();
   }
 
   private static int migrationsInWindow(Reconciliation r) {

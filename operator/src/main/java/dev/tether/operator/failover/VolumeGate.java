@@ -7,6 +7,8 @@ import dev.tether.operator.dependent.CheckpointVolumeClaim;
 import dev.tether.operator.dependent.NameClaims;
 import dev.tether.operator.dependent.SessionLabels;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
@@ -16,14 +18,18 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A ReadWriteOnce volume can be attached to one node only: the new pod cannot start until the attachment
- * to the failed node is gone. Kubernetes removes it by itself after its force-detach timeout (6 minutes)
- * or at once when the node is tainted out-of-service; the operator deletes it itself only when allowed
- * and only after the old pod is fenced and the detach timeout passed.
+ * Whether a session's volume can follow it to another node. A ReadWriteOnce volume can be attached to one node
+ * only: the new pod cannot start until the attachment to the failed node is gone. Kubernetes removes it by
+ * itself after its force-detach timeout (6 minutes) or at once when the node is tainted out-of-service; the
+ * operator deletes it itself only when allowed and only after the old pod is fenced and the detach timeout
+ * passed. A node-local volume never follows. With the object-store tier either is replaced by a fresh volume.
  */
 public final class VolumeGate {
+  private static final Logger LOG = LoggerFactory.getLogger(VolumeGate.class);
   private final KubernetesClient client;
   private final Supplier<Collection<VolumeAttachment>> attachments;
   private final boolean mayDeleteAttachments;
@@ -33,20 +39,45 @@ public final class VolumeGate {
   private final ObjectStores objectStores;
   private final NameClaims names;
 
-  public VolumeGate(KubernetesClient client, Supplier<Collection<VolumeAttachment>> attachments,
-      boolean mayDeleteAttachments, Function<String, Optional<NodeFailure>> nodeWideFailure) {
-    this(client, attachments, mayDeleteAttachments, nodeWideFailure, ObjectStores.none());
-  }
+  private final Supplier<Collection<Node>> nodes;
 
   public VolumeGate(KubernetesClient client, Supplier<Collection<VolumeAttachment>> attachments,
-      boolean mayDeleteAttachments, Function<String, Optional<NodeFailure>> nodeWideFailure,
-      ObjectStores objectStores) {
+      Supplier<Collection<Node>> nodes, boolean mayDeleteAttachments,
+      Function<String, Optional<NodeFailure>> nodeWideFailure, ObjectStores objectStores) {
     this.objectStores = objectStores;
     this.names = new NameClaims(client);
     this.client = client;
     this.attachments = attachments;
+    this.nodes = nodes;
     this.mayDeleteAttachments = mayDeleteAttachments;
     this.nodeWideFailure = nodeWideFailure;
+  }
+
+  /**
+   * Whether the claim's volume can be mounted on {@code node} and nowhere else: a node-local volume (local
+   * PersistentVolumes, local-path, TopoLVM, OpenEBS LocalPV) whose required node affinity no other node of the
+   * cluster matches. Such a volume never follows the session; it comes back only with its node. A volume the
+   * operator may not read counts as one that can follow, as the chart grants {@code get} on volumes.
+   */
+  public boolean localTo(PersistentVolumeClaim claim, String node) {
+    if (claim == null || claim.getSpec() == null || claim.getSpec().getVolumeName() == null || node == null) {
+      return false;
+    }
+    PersistentVolume volume;
+    try {
+      volume = client.persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+    } catch (KubernetesClientException e) {
+      LOG.warn("cannot read volume {} of claim {}/{}: {}", claim.getSpec().getVolumeName(),
+          claim.getMetadata().getNamespace(), claim.getMetadata().getName(), e.getMessage());
+      return false;
+    }
+    if (volume == null || volume.getSpec() == null || volume.getSpec().getNodeAffinity() == null
+        || volume.getSpec().getNodeAffinity().getRequired() == null) {
+      return false;
+    }
+    var required = volume.getSpec().getNodeAffinity().getRequired();
+    return nodes.get().stream().filter(n -> !node.equals(n.getMetadata().getName()))
+        .noneMatch(n -> NodeAffinityMatch.matches(required, n));
   }
 
   public List<VolumeAttachment> attachedTo(PersistentVolumeClaim claim, String node) {
