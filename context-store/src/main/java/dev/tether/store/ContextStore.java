@@ -269,6 +269,24 @@ public final class ContextStore implements AutoCloseable {
     return value(get("read restore of " + session, keys.restore(session, epoch))).map(Json::restore);
   }
 
+  // ---- object-store tier ----
+
+  /**
+   * Records how far the object-store tier of incarnation {@code state.epoch()} is, only while that epoch owns the
+   * session: a fenced incarnation's uploader cannot overwrite its successor's. Returns whether it was recorded.
+   */
+  public boolean recordUploads(SessionKey session, UploadState state) {
+    TxnResponse response = calls.await("record uploads of " + session, kv.txn()
+        .If(new Cmp(bytes(keys.epoch(session)), Cmp.Op.EQUAL, CmpTarget.value(bytes(KeyLayout.pad(state.epoch())))))
+        .Then(Op.put(bytes(keys.uploads(session)), ByteSequence.from(Json.uploads(state)), PutOption.DEFAULT))
+        .commit());
+    return response.isSucceeded();
+  }
+
+  public Optional<UploadState> uploads(SessionKey session) {
+    return value(get("read uploads of " + session, keys.uploads(session))).map(Json::uploads);
+  }
+
   // ---- planned moves ----
 
   public void requestCheckpoint(SessionKey session, CheckpointRequest request) {

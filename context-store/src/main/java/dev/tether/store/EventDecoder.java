@@ -48,6 +48,9 @@ final class EventDecoder {
     if (rest.startsWith(KeyLayout.RESTORES)) {
       return Optional.of(new StoreEvent.RestoreRecorded(session, Json.restore(value)));
     }
+    if (rest.equals(KeyLayout.UPLOADS)) {
+      return Optional.of(new StoreEvent.UploadsRecorded(session, Json.uploads(value)));
+    }
     if (rest.equals(KeyLayout.CHECKPOINT_REQUEST)) {
       return Optional.of(new StoreEvent.CheckpointRequested(session, Json.request(value)));
     }

@@ -67,6 +67,35 @@ final class Json {
         n.has("source") ? text(n, "source") : sequence == null ? null : RestoreRecord.VOLUME);
   }
 
+  static byte[] uploads(UploadState u) {
+    ObjectNode node = MAPPER.createObjectNode().put("epoch", u.epoch()).put("uploadedSequence", u.uploadedSequence())
+        .put("pending", u.pending());
+    putTime(node, "uploadedAt", u.uploadedAt());
+    putTime(node, "pendingSince", u.pendingSince());
+    if (u.error() != null) {
+      node.put("error", u.error());
+    }
+    putTime(node, "errorSince", u.errorSince());
+    return write(node);
+  }
+
+  static UploadState uploads(byte[] json) {
+    JsonNode n = read(json);
+    return new UploadState(n.path("epoch").asLong(), n.path("uploadedSequence").asLong(), time(n, "uploadedAt"),
+        n.path("pending").asInt(), time(n, "pendingSince"), text(n, "error"), time(n, "errorSince"));
+  }
+
+  private static void putTime(ObjectNode node, String field, Instant time) {
+    if (time != null) {
+      node.put(field, time.toString());
+    }
+  }
+
+  private static Instant time(JsonNode n, String field) {
+    String text = text(n, field);
+    return text == null ? null : Instant.parse(text);
+  }
+
   static byte[] request(CheckpointRequest r) {
     return write(MAPPER.createObjectNode().put("requestId", r.requestId()).put("epoch", r.epoch())
         .put("deadline", r.deadline().toString()));

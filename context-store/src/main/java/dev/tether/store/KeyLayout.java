@@ -11,6 +11,7 @@ import java.util.Optional;
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/lastSequence           last committed sequence, 20-digit zero-padded
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/checkpoints/&lt;seq:020&gt;  manifest JSON
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/restores/&lt;epoch&gt;       restore record JSON
+ * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/uploads                object-store tier progress JSON
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/requests/checkpoint     checkpoint request JSON
  * &lt;root&gt;sessions/&lt;ns&gt;/&lt;name&gt;/requests/stop           epoch whose supervisor is to exit, 20-digit
  * </pre>
@@ -22,6 +23,7 @@ public final class KeyLayout {
   static final String LAST_SEQUENCE = "lastSequence";
   static final String CHECKPOINTS = "checkpoints/";
   static final String RESTORES = "restores/";
+  static final String UPLOADS = "uploads";
   static final String CHECKPOINT_REQUEST = "requests/checkpoint";
   static final String STOP_REQUEST = "requests/stop";
 
@@ -74,6 +76,10 @@ public final class KeyLayout {
 
   public String restore(SessionKey key, long epoch) {
     return restores(key) + epoch;
+  }
+
+  public String uploads(SessionKey key) {
+    return session(key) + UPLOADS;
   }
 
   public String checkpointRequest(SessionKey key) {

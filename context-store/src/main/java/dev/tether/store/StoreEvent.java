@@ -8,6 +8,9 @@ public sealed interface StoreEvent {
 
   record RestoreRecorded(SessionKey session, RestoreRecord record) implements StoreEvent {}
 
+  /** The supervisor recorded how far its object-store tier is. */
+  record UploadsRecorded(SessionKey session, UploadState state) implements StoreEvent {}
+
   record EpochChanged(SessionKey session, long epoch) implements StoreEvent {}
 
   record CheckpointRequested(SessionKey session, CheckpointRequest request) implements StoreEvent {}

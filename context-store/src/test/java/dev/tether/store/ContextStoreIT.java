@@ -56,6 +56,21 @@ class ContextStoreIT {
   }
 
   @Test
+  void onlyTheOwningEpochRecordsUploads() {
+    SessionKey session = newSession();
+    UploadState first = UploadState.none(1).uploaded(3, Instant.parse("2026-01-01T00:00:03Z"), 1,
+        Instant.parse("2026-01-01T00:00:04Z"));
+    assertThat(store.recordUploads(session, first)).as("no epoch established yet").isFalse();
+    store.advanceEpoch(session, 1);
+    assertThat(store.recordUploads(session, first)).isTrue();
+    assertThat(store.uploads(session)).contains(first);
+    store.advanceEpoch(session, 2);
+    UploadState late = first.failed("store down", Instant.parse("2026-01-01T00:00:05Z"), 2, first.pendingSince());
+    assertThat(store.recordUploads(session, late)).as("a fenced incarnation").isFalse();
+    assertThat(store.uploads(session)).contains(first);
+  }
+
+  @Test
   void onlyTheCurrentEpochCommits() {
     SessionKey session = newSession();
     assertThat(store.commit(session, 1, manifest(1, 1)))

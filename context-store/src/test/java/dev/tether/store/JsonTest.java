@@ -32,6 +32,18 @@ class JsonTest {
   }
 
   @Test
+  void uploadStateRoundTripsWithAndWithoutAnError() {
+    UploadState ok = UploadState.none(2).uploaded(9, Instant.parse("2026-01-02T03:04:05Z"), 0, null);
+    assertThat(Json.uploads(Json.uploads(ok))).isEqualTo(ok);
+    UploadState down = ok.failed("connect timed out", Instant.parse("2026-01-02T03:04:07Z"), 2,
+        Instant.parse("2026-01-02T03:04:06Z"));
+    assertThat(Json.uploads(Json.uploads(down))).isEqualTo(down);
+    assertThat(down.failed("again", Instant.parse("2026-01-02T03:05:00Z"), 3, down.pendingSince()).errorSince())
+        .as("the outage's start is kept").isEqualTo(down.errorSince());
+    assertThat(down.recovered().error()).isNull();
+  }
+
+  @Test
   void checkpointRequestRoundTrips() {
     CheckpointRequest request = new CheckpointRequest("move-1", 4, Instant.parse("2026-01-02T03:04:05Z"));
     assertThat(Json.request(Json.request(request))).isEqualTo(request);
