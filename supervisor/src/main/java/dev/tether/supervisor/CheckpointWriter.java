@@ -36,17 +36,23 @@ final class CheckpointWriter {
 
     /** The object store did not take the blob: nothing is committed, the agent may retry. */
     record ObjectStoreUnavailable(String message) implements Outcome {}
+
+    /** Asynchronous tier: the uploads are too far behind to acknowledge another checkpoint; nothing is read. */
+    record ObjectStoreLagging(String message) implements Outcome {}
   }
 
   private final SupervisorConfig config;
   private final ContextStore store;
   private final BlobStore blobs;
   private final SessionState state;
+  private final ObjectStoreUploads uploads;
   private final String who;
   private final ReentrantLock lock = new ReentrantLock();
 
-  CheckpointWriter(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state) {
+  CheckpointWriter(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
+      ObjectStoreUploads uploads) {
     this.config = config;
+    this.uploads = uploads;
     this.store = store;
     this.blobs = blobs;
     this.state = state;
@@ -61,6 +67,11 @@ final class CheckpointWriter {
         return new Outcome.Fenced(state.currentEpoch());
       }
       long sequence = state.lastSequence() + 1;
+      Optional<String> lagging = uploads.refusal(sequence);
+      if (lagging.isPresent()) {
+        LOG.warn("{} checkpoint sequence={} not taken: {}", who, sequence, lagging.get());
+        return new Outcome.ObjectStoreLagging(lagging.get());
+      }
       BlobStore.Staged staged = blobs.stage(sequence, body, config.maxCheckpointBytes());
       try {
         if (staged.size() == 0) {
@@ -82,13 +93,17 @@ final class CheckpointWriter {
             blobs.publishReplacing(staged, sequence);
           }
           // Synchronous tier: acknowledged only once off the node too. The key names this epoch, so a fenced
-          // incarnation that uploads late writes a key no manifest names.
+          // incarnation that uploads late writes a key no manifest names. Asynchronous: the key is recorded now,
+          // the object follows.
           String object = null;
-          if (blobs.tier().isPresent()) {
+          if (blobs.tier().isPresent() && uploads.asynchronous()) {
+            object = blobs.tier().get().keyOf(sequence, config.epoch());
+          } else if (blobs.tier().isPresent()) {
             try {
               object = blobs.tier().get().upload(blobs.path(sequence), sequence, config.epoch());
             } catch (ObjectStoreTier.UnavailableException e) {
               LOG.warn("{} checkpoint sequence={} not committed: {}", who, sequence, e.getMessage());
+              uploads.failed(e.getMessage());
               return new Outcome.ObjectStoreUnavailable(e.getMessage());
             }
           }
@@ -98,6 +113,7 @@ final class CheckpointWriter {
           CommitResult result = store.commit(config.session(), config.epoch(), manifest, config.retain());
           if (result instanceof CommitResult.Committed) {
             state.lastSequence(sequence);
+            uploads.committed(manifest);
             answers.ifPresent(id -> state.answered(id, manifest.sequence()));
             LOG.info("{} committed checkpoint sequence={} size={} digest={}{}", who, sequence, staged.size(),
                 staged.digest(), answers.map(id -> " answering request " + id).orElse(""));

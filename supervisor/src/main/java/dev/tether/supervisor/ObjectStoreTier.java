@@ -61,13 +61,25 @@ final class ObjectStoreTier implements AutoCloseable {
 
   /** Uploads the blob file of {@code sequence}, written by {@code epoch}; returns its key. */
   String upload(Path blob, long sequence, long epoch) {
-    String key = keyOf(sequence, epoch);
+    return upload(blob, keyOf(sequence, epoch));
+  }
+
+  /** Uploads a blob file under the key its manifest names. */
+  String upload(Path blob, String key) {
     try {
       s3.putObject(b -> b.bucket(config.bucket()).key(key), RequestBody.fromFile(blob));
       return key;
     } catch (SdkException e) {
       throw new UnavailableException("cannot upload to " + describe(key) + ": " + e.getMessage(), e);
     }
+  }
+
+  boolean asynchronous() {
+    return config.mode() == ObjectStoreConfig.Mode.Asynchronous;
+  }
+
+  ObjectStoreConfig config() {
+    return config;
   }
 
   /** The object's bytes, or empty when there is no such object. The caller closes the stream. */

@@ -29,10 +29,12 @@ final class StartupCheck implements Runnable {
   private final CountDownLatch closed;
   private final String who;
   private final Rollback rollback;
+  private final ObjectStoreUploads uploads;
 
   StartupCheck(SupervisorConfig config, ContextStore store, BlobStore blobs, CheckpointWriter writer,
-               SessionState state, SupervisorMetrics metrics, CountDownLatch closed) {
+               ObjectStoreUploads uploads, SessionState state, SupervisorMetrics metrics, CountDownLatch closed) {
     this.config = config;
+    this.uploads = uploads;
     this.rollback = new Rollback(config, store, blobs, writer, state);
     this.store = store;
     this.blobs = blobs;
@@ -97,9 +99,13 @@ final class StartupCheck implements Runnable {
     RestoreRecord record;
     boolean refuse;
     Optional<Instant> restoredCreatedAt;
+    Optional<dev.tether.store.Manifest> restored;
+    boolean fromObjectStore;
     try (RestorePoint point = RestorePoint.find(store.manifests(config.session()), blobs)) {
       refuse = point.newestFailed() && config.restorePolicy() == RestorePolicy.RequireLatest;
       restoredCreatedAt = point.restored().map(m -> m.createdAt());
+      restored = point.restored();
+      fromObjectStore = RestoreRecord.OBJECT_STORE.equals(point.source());
       record = refuse
           ? new RestoreRecord(config.epoch(), null, null, false,
               "RequireLatest: " + point.reason().replaceFirst(", (restored \\d+|nothing restored)$", "")
@@ -118,6 +124,7 @@ final class StartupCheck implements Runnable {
       LOG.error("{} restore refused, not becoming ready: {}", who, record.reason());
       return;
     }
+    uploads.restored(restored, fromObjectStore);
     state.ready(record, lastSequence);
     boolean fallback = record.fallback();
     restoredCreatedAt.ifPresent(createdAt -> metrics.restored(fallback, createdAt));
@@ -140,6 +147,7 @@ final class StartupCheck implements Runnable {
       LOG.error("{} rollback to #{} refused, not becoming ready: {}", who, config.rollbackTo(), record.reason());
       return;
     }
+    uploads.restored(Optional.empty(), false);
     state.ready(record, record.sequence());
     LOG.info("{} ready after rollback: {}", who, record.reason());
   }

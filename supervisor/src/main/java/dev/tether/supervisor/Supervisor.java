@@ -42,6 +42,7 @@ public final class Supervisor implements AutoCloseable {
   private final ContextStore.Watch watch;
   private final Thread startup;
   private final ObjectStoreTier tier;
+  private final ObjectStoreUploads uploads;
 
   private Supervisor(SupervisorConfig config) throws IOException {
     this.config = config;
@@ -49,7 +50,8 @@ public final class Supervisor implements AutoCloseable {
     this.store = ContextStore.connect(config.store());
     try {
       BlobStore blobs = new BlobStore(config.checkpointDir(), tier);
-      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state);
+      this.uploads = new ObjectStoreUploads(config, store, blobs, state, metrics, java.time.Clock.systemUTC());
+      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads);
       // Watch first, then read: a request or epoch change made in between is not missed.
       this.watch = store.watch(config.session(), this::onEvent);
       this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
@@ -74,7 +76,7 @@ public final class Supervisor implements AutoCloseable {
         probes.start();
       }
       server.start();
-      this.startup = new Thread(new StartupCheck(config, store, blobs, writer, state, metrics, closed), "tether-supervisor-startup");
+      this.startup = new Thread(new StartupCheck(config, store, blobs, writer, uploads, state, metrics, closed), "tether-supervisor-startup");
       startup.setDaemon(true);
       startup.start();
     } catch (IOException | RuntimeException e) {
@@ -167,6 +169,7 @@ public final class Supervisor implements AutoCloseable {
       probes.stop(0);
     }
     httpThreads.shutdownNow();
+    uploads.close();
     watch.close();
     store.close();
     if (tier != null) {

@@ -191,9 +191,12 @@ final class SupervisorApi {
           + ", this incarnation is " + config.epoch() + "; retry later");
     } else if (outcome instanceof CheckpointWriter.Outcome.ObjectStoreUnavailable unavailable) {
       metrics.refused(CommitResult.UNAVAILABLE);
-      metrics.objectStoreFailed();
       Http.error(exchange, 503, "object-store-unavailable", "the checkpoint was not committed: "
           + unavailable.message() + "; retry later");
+    } else if (outcome instanceof CheckpointWriter.Outcome.ObjectStoreLagging lagging) {
+      metrics.refused(CommitResult.UNAVAILABLE);
+      Http.error(exchange, 503, "object-store-lagging", "the checkpoint was not committed: "
+          + lagging.message() + "; retry later");
     } else if (outcome instanceof CheckpointWriter.Outcome.Conflict conflict) {
       metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "sequence-conflict", conflict.message() + "; retry");

@@ -69,6 +69,13 @@ class ObjectStoreTierIT {
         .withRestorePolicy(policy).withObjectStore(tier(prefix)));
   }
 
+  private static Supervisor asynchronous(SessionKey session, long epoch, Path volume, String prefix, int retain,
+      Duration maxLag) throws Exception {
+    StoreConfig store = StoreConfig.of(etcd.endpoint()).withOperationTimeout(Duration.ofSeconds(2));
+    return Supervisor.start(SupervisorConfig.of(session, epoch, volume, store).withRetain(retain)
+        .withObjectStore(tier(prefix).withMode(ObjectStoreConfig.Mode.Asynchronous, maxLag)));
+  }
+
   private static List<String> blobsUnder(String prefix) {
     return s3.objects(BUCKET).stream().filter(k -> k.startsWith(prefix) && !k.endsWith("/")).toList();
   }
@@ -132,6 +139,8 @@ class ObjectStoreTierIT {
           assertThat(operator.lastSequence(session)).as("nothing committed").isEqualTo(1);
           assertThat(AgentClient.sample(agent.metrics(), "tether_supervisor_object_store_failures_total"))
               .isEqualTo(1.0);
+          assertThat(operator.uploads(session).orElseThrow().error()).as("recorded for the operator's status")
+              .contains("cannot upload");
 
           // A new incarnation on a fresh volume cannot reach the newest checkpoint: it waits, unready.
           operator.advanceEpoch(session, 2);
@@ -152,6 +161,75 @@ class ObjectStoreTierIT {
             s3.start();
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void asynchronousCommitsAreAcknowledgedBeforeTheUploadWithABoundedRecordedLag() throws Exception {
+    SessionKey session = SessionKey.of("team-a", "async");
+    String prefix = prefixOf(session);
+    try (ContextStore operator = ContextStore.connect(StoreConfig.of(etcd.endpoint()))) {
+      operator.advanceEpoch(session, 1);
+      try (Supervisor first = asynchronous(session, 1, firstVolume, prefix, 3, Duration.ofSeconds(1))) {
+        AgentClient agent = new AgentClient(first);
+        await().atMost(WAIT).until(() -> agent.status("/readyz") == 200);
+        assertThat(agent.post("one".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+        assertThat(agent.post("two".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+        await().atMost(WAIT).until(() -> operator.uploads(session)
+            .filter(u -> u.uploadedSequence() == 2 && u.pending() == 0).isPresent());
+        assertThat(s3.read(BUCKET, ObjectKeys.blob(prefix, 2, 1))).isEqualTo("two".getBytes(UTF_8));
+        assertThat(operator.latest(session).orElseThrow().object()).isEqualTo(ObjectKeys.blob(prefix, 2, 1));
+
+        s3.stop();
+        try {
+          // Acknowledged with the store down: the lag is recorded, and bounded.
+          assertThat(agent.post("three".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+          assertThat(agent.post("four".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+          await().atMost(WAIT).until(() -> operator.uploads(session)
+              .filter(u -> u.error() != null && u.uploadedSequence() == 2).isPresent());
+          HttpResponse<String> refused = agent.post("five".getBytes(UTF_8), Map.of());
+          assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+          assertThat(AgentClient.json(refused.body()).path("error").asText()).isEqualTo("object-store-lagging");
+          assertThat(refused.body()).as("retain 3 would prune the newest uploaded one")
+              .contains("would prune checkpoint 2");
+          assertThat(operator.lastSequence(session)).as("nothing committed").isEqualTo(4);
+
+          s3.start();
+          await().atMost(WAIT).until(() -> operator.uploads(session)
+              .filter(u -> u.uploadedSequence() == 4 && u.pending() == 0 && u.error() == null).isPresent());
+          assertThat(s3.read(BUCKET, ObjectKeys.blob(prefix, 4, 1))).isEqualTo("four".getBytes(UTF_8));
+          assertThat(blobsUnder(prefix)).as("three was overtaken before its turn").doesNotContain(
+              ObjectKeys.blob(prefix, 3, 1));
+
+          // One more acknowledged while the store is down, then the volume is lost with it.
+          s3.stop();
+          assertThat(agent.post("five".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+          await().atMost(WAIT).until(() -> operator.uploads(session).filter(u -> u.error() != null).isPresent());
+          java.time.Instant fiveAt = operator.latest(session).orElseThrow().createdAt();
+          await().atMost(WAIT).until(() -> java.time.Instant.now().isAfter(fiveAt.plusMillis(1500)));
+          HttpResponse<String> late = agent.post("six".getBytes(UTF_8), Map.of());
+          assertThat(late.statusCode()).as(late.body()).isEqualTo(503);
+          assertThat(late.body()).contains("not in the object store yet").contains("(maxLag 1 s)");
+        } finally {
+          if (!s3.isRunning()) {
+            s3.start();
+          }
+        }
+      }
+
+      // The next incarnation on a fresh volume finds what the object store has: the fallback is on record.
+      operator.advanceEpoch(session, 2);
+      try (Supervisor second = asynchronous(session, 2, freshVolume, prefix, 3, Duration.ofSeconds(1))) {
+        AgentClient agent = new AgentClient(second);
+        await().atMost(WAIT).until(() -> agent.status("/readyz") == 200);
+        RestoreRecord record = operator.restore(session, 2).orElseThrow();
+        long newest = operator.lastSequence(session);
+        assertThat(record.fallback()).isTrue();
+        assertThat(record.sequence()).isEqualTo(4);
+        assertThat(record.source()).isEqualTo(RestoreRecord.OBJECT_STORE);
+        assertThat(record.reason()).startsWith("BlobMissing: sequence").contains(Long.toString(newest));
+        assertThat(agent.latest().body()).isEqualTo("four".getBytes(UTF_8));
       }
     }
   }
