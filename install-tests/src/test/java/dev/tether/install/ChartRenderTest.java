@@ -160,6 +160,13 @@ class ChartRenderTest {
       assertThat(store.getEndpoint()).isEqualTo("http://s3.tether:8080");
       assertThat(store.getBucket()).isEqualTo("checkpoints");
       assertThat(store.getCredentialsSecret()).isEqualTo("tether-object-store");
+      assertThat(store.getMode()).hasToString("Synchronous");
+      var async = settings(CHART.render("tether-operator", NS, "--set", "objectStore.endpoint=http://s3.tether:8080",
+          "--set", "objectStore.bucket=checkpoints", "--set", "objectStore.mode=Asynchronous",
+          "--set", "objectStore.maxLag=1m")).defaultObjectStore();
+      assertThat(async.getMode()).hasToString("Asynchronous");
+      assertThat(async.getMaxLag()).isEqualTo("1m");
+      assertThat(CHART.template("t", NS, "--set", "objectStore.mode=Eventually").succeeded()).isFalse();
       assertThat(CHART.template("t", NS, "--set", "objectStore.endpoint=http://s3:8080").succeeded())
           .as("an endpoint needs a bucket").isFalse();
       assertThat(CHART.template("t", NS, "--set", "objectStore.bucket=Upper_Case").succeeded()).isFalse();

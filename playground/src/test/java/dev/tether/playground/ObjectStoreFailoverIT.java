@@ -138,6 +138,48 @@ class ObjectStoreFailoverIT {
     }
   }
 
+  @Test
+  void anObjectStoreOutageIsADegradedConditionAndAWarningUntilItEnds() {
+    String ns = PlaygroundBed.newNamespace("tier-outage");
+    String pool = PlaygroundBed.newPool();
+    PlaygroundBed.addNode(pool, "a");
+    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
+        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
+        .build()).create();
+    ObjectStoreSpec async = tier();
+    async.setMode(ObjectStoreSpec.Mode.Asynchronous);
+    async.setMaxLag("20s");
+    bed.client().resource(session(ns, "async", pool, async)).create();
+    AgentSession running = PlaygroundBed.awaitSession(ns, "async", TIMEOUT, s -> s.getStatus().getPhase()
+        == SessionPhase.Running && s.getStatus().getObjectStore() != null
+        && s.getStatus().getObjectStore().getUploadedSequence() != null);
+    assertThat(running.getStatus().getObjectStore().getMode()).isEqualTo("Asynchronous");
+
+    s3.stop();
+    try {
+      AgentSession degraded = PlaygroundBed.awaitSession(ns, "async", TIMEOUT, s -> degradedBy(s, "ObjectStoreUnavailable"));
+      assertThat(degraded.getStatus().getObjectStore().getError()).contains("cannot upload");
+      assertThat(degraded.getStatus().getObjectStore().getErrorSince()).isNotNull();
+      assertThat(degraded.getStatus().getPhase()).as("the session keeps running").isEqualTo(SessionPhase.Running);
+      await().atMost(TIMEOUT).until(() -> warnings(ns, "async").stream()
+          .anyMatch(e -> "ObjectStoreUnavailable".equals(e.getReason())));
+    } finally {
+      s3.start();
+    }
+    AgentSession recovered = PlaygroundBed.awaitSession(ns, "async", TIMEOUT, s -> !degradedBy(s, "ObjectStoreUnavailable")
+        && s.getStatus().getObjectStore().getError() == null);
+    assertThat(recovered.getStatus().getObjectStore().getUploadedSequence())
+        .isGreaterThan(running.getStatus().getObjectStore().getUploadedSequence());
+    await().atMost(TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems().stream()
+        .anyMatch(e -> "ObjectStoreRecovered".equals(e.getReason())));
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName("async").delete();
+  }
+
+  private static boolean degradedBy(AgentSession s, String reason) {
+    return s.getStatus().getConditions() != null && s.getStatus().getConditions().stream()
+        .anyMatch(c -> "Degraded".equals(c.getType()) && "True".equals(c.getStatus()) && reason.equals(c.getReason()));
+  }
+
   private List<Event> warnings(String ns, String name) {
     return bed.client().v1().events().inNamespace(ns).list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())).toList();

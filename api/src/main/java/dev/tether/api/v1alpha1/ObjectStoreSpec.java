@@ -9,8 +9,9 @@ import io.fabric8.generator.annotation.Required;
 /**
  * A second home for checkpoint blobs, off the node: an object store with the S3 API. The manifest in etcd names
  * the object of every checkpoint, so a new incarnation on another node restores from it into a fresh volume when
- * the old volume is out of reach. Uploads are synchronous: a checkpoint is acknowledged only once the object store
- * holds it, so every acknowledged checkpoint survives the node.
+ * the old volume is out of reach. Uploads are synchronous by default: a checkpoint is acknowledged only once the
+ * object store holds it, so every acknowledged checkpoint survives the node. Asynchronous uploads acknowledge
+ * first and keep the lag bounded by {@code maxLag}; what the node takes with it is then recorded as a fallback.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreSpec {
@@ -42,6 +43,23 @@ public class ObjectStoreSpec {
   @JsonPropertyDescription("Secret in the session's namespace with the keys accessKeyId and secretAccessKey. Only the "
       + "supervisor container gets them, never the agent.")
   private String credentialsSecret;
+
+  /** When a checkpoint is acknowledged. */
+  public enum Mode { Synchronous, Asynchronous }
+
+  @Default("Synchronous")
+  @JsonPropertyDescription("Synchronous: a checkpoint is acknowledged once the object store holds it (every "
+      + "acknowledged checkpoint survives the node; each commit waits for the upload). Asynchronous: acknowledged "
+      + "once on the volume and in etcd, uploaded in the background; a lost node loses what was not uploaded yet, "
+      + "at most maxLag, and the restore records that fallback.")
+  private Mode mode = Mode.Synchronous;
+
+  @Default("30s")
+  @Pattern(FailoverSpec.DURATION_PATTERN)
+  @JsonPropertyDescription("Asynchronous mode: the longest a committed checkpoint may wait for its upload. Past it, "
+      + "and while a commit would prune the newest uploaded checkpoint by retain, the agent gets 503 "
+      + "object-store-lagging.")
+  private String maxLag = "30s";
 
   @Default("true")
   @JsonPropertyDescription("Path-style requests (endpoint/bucket/key), as most self-hosted stores need.")
@@ -86,6 +104,22 @@ public class ObjectStoreSpec {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
+  }
+
+  public Mode getMode() {
+    return mode;
+  }
+
+  public void setMode(Mode mode) {
+    this.mode = mode;
+  }
+
+  public String getMaxLag() {
+    return maxLag;
+  }
+
+  public void setMaxLag(String maxLag) {
+    this.maxLag = maxLag;
   }
 
   public boolean isPathStyle() {

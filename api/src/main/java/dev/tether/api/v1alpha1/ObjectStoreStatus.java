@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** The object-store tier of a session as its supervisor last reported it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStoreStatus {
-  @JsonPropertyDescription("How checkpoints reach the object store: Synchronous (acknowledged once stored there).")
+  @JsonPropertyDescription("How checkpoints reach the object store: Synchronous (acknowledged once stored there) or "
+      + "Asynchronous (acknowledged first, uploaded with a bounded lag).")
   private String mode;
 
   @JsonPropertyDescription("Bucket and session prefix, as s3://<bucket>/<prefix>.")
@@ -17,6 +18,51 @@ public class ObjectStoreStatus {
 
   @JsonPropertyDescription("When that upload finished (RFC 3339).")
   private String uploadedAt;
+
+  @JsonPropertyDescription("Committed checkpoints not in the object store yet (Asynchronous mode); a lost volume "
+      + "loses them.")
+  private Integer pendingCheckpoints;
+
+  @JsonPropertyDescription("Commit time of the oldest of them (RFC 3339).")
+  private String pendingSince;
+
+  @JsonPropertyDescription("Why the last call to the object store failed, while it fails.")
+  private String error;
+
+  @JsonPropertyDescription("Since when it fails (RFC 3339).")
+  private String errorSince;
+
+  public Integer getPendingCheckpoints() {
+    return pendingCheckpoints;
+  }
+
+  public void setPendingCheckpoints(Integer pendingCheckpoints) {
+    this.pendingCheckpoints = pendingCheckpoints;
+  }
+
+  public String getPendingSince() {
+    return pendingSince;
+  }
+
+  public void setPendingSince(String pendingSince) {
+    this.pendingSince = pendingSince;
+  }
+
+  public String getError() {
+    return error;
+  }
+
+  public void setError(String error) {
+    this.error = error;
+  }
+
+  public String getErrorSince() {
+    return errorSince;
+  }
+
+  public void setErrorSince(String errorSince) {
+    this.errorSince = errorSince;
+  }
 
   public String getMode() {
     return mode;

@@ -6,6 +6,7 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreEvent;
+import dev.tether.store.UploadState;
 import dev.tether.store.StoreUnavailableException;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -38,6 +39,9 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
   /** The fencing epoch the store holds: read once per session, then kept current by the watch. */
   private final Map<SessionKey, Long> epochs = new ConcurrentHashMap<>();
   private final Map<SessionKey, Long> lastWake = new ConcurrentHashMap<>();
+  /** The object-store tier's progress, for sessions that have one: read on first use, then from the watch. */
+  private final Map<SessionKey, UploadState> uploads = new ConcurrentHashMap<>();
+  private final Set<SessionKey> uploadsLoaded = ConcurrentHashMap.newKeySet();
   private final Set<SessionKey> pending = ConcurrentHashMap.newKeySet();
   private final Set<SessionKey> loaded = ConcurrentHashMap.newKeySet();
   private ScheduledExecutorService timer;
@@ -116,6 +120,19 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     }
   }
 
+  /** How far the session's object-store tier is, as its supervisor last recorded it. */
+  public Optional<UploadState> uploads(SessionKey key) {
+    if (!uploadsLoaded.contains(key)) {
+      store.uploads(key).ifPresent(u -> uploads.merge(key, u, CheckpointFollower::newer));
+      uploadsLoaded.add(key);
+    }
+    return Optional.ofNullable(uploads.get(key));
+  }
+
+  private static UploadState newer(UploadState a, UploadState b) {
+    return b.epoch() > a.epoch() || b.epoch() == a.epoch() && b.uploadedSequence() >= a.uploadedSequence() ? b : a;
+  }
+
   @Override
   public void start() {
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -146,6 +163,8 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
   public void forget(SessionKey key) {
     latest.remove(key);
     restores.remove(key);
+    uploads.remove(key);
+    uploadsLoaded.remove(key);
     answers.remove(key);
     lastWake.remove(key);
     epochs.remove(key);
@@ -166,6 +185,14 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
       Long before = epochs.put(changed.session(), changed.epoch());
       if (before != null && before != changed.epoch()) {
         wake(changed.session()); // raised by someone else, or lost: the session must look at once
+      }
+    } else if (event instanceof StoreEvent.UploadsRecorded recorded) {
+      UploadState before = uploads.get(recorded.session());
+      uploads.put(recorded.session(), recorded.state());
+      if (before == null || (before.error() == null) != (recorded.state().error() == null)) {
+        wake(recorded.session()); // an outage began or ended
+      } else {
+        wakeThrottled(recorded.session());
       }
     } else if (event instanceof StoreEvent.RestoreRecorded restored) {
       restores.merge(restored.session(), restored.record(), (a, b) -> b.epoch() >= a.epoch() ? b : a);

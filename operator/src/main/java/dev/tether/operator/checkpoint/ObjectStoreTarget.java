@@ -5,6 +5,8 @@ import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.store.ObjectKeys;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import dev.tether.operator.support.Durations;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +19,7 @@ import java.util.Map;
  * annotation, for people and for runtimes that have no supervisor container.
  */
 public record ObjectStoreTarget(String endpoint, String region, String bucket, String sessionPrefix, boolean pathStyle,
-                                String credentialsSecret) {
-  /** The only mode: a checkpoint is acknowledged once the object store holds it. */
-  public static final String MODE = "Synchronous";
+                                String credentialsSecret, ObjectStoreSpec.Mode mode, Duration maxLag) {
   public static final String ACCESS_KEY_ID = "accessKeyId";
   public static final String SECRET_ACCESS_KEY = "secretAccessKey";
 
@@ -28,7 +28,20 @@ public record ObjectStoreTarget(String endpoint, String region, String bucket, S
         spec.getBucket(),
         ObjectKeys.sessionPrefix(spec.getPrefix(), session.getMetadata().getNamespace(),
             session.getMetadata().getName(), session.getMetadata().getUid()),
-        spec.isPathStyle(), spec.getCredentialsSecret());
+        spec.isPathStyle(), spec.getCredentialsSecret(), mode(session, spec),
+        Durations.parse(spec.getMaxLag() == null ? "30s" : spec.getMaxLag()));
+  }
+
+  /**
+   * Asynchronous uploads need {@code retain >= 2}: the newest uploaded checkpoint must stay while a newer one is
+   * uploaded. A session that keeps one (the session's own spec is refused for it) gets synchronous uploads from
+   * an asynchronous default, the safe side, and its status says so.
+   */
+  private static ObjectStoreSpec.Mode mode(AgentSession session, ObjectStoreSpec spec) {
+    if (spec.getMode() != ObjectStoreSpec.Mode.Asynchronous || session.getSpec().getCheckpoint().getRetain() < 2) {
+      return ObjectStoreSpec.Mode.Synchronous;
+    }
+    return ObjectStoreSpec.Mode.Asynchronous;
   }
 
   /** s3://bucket/prefix */
@@ -53,6 +66,10 @@ public record ObjectStoreTarget(String endpoint, String region, String bucket, S
     env.put("TETHER_OBJECT_STORE_BUCKET", bucket);
     env.put("TETHER_OBJECT_STORE_PREFIX", sessionPrefix);
     env.put("TETHER_OBJECT_STORE_PATH_STYLE", Boolean.toString(pathStyle));
+    env.put("TETHER_OBJECT_STORE_MODE", mode.name());
+    if (mode == ObjectStoreSpec.Mode.Asynchronous) {
+      env.put("TETHER_OBJECT_STORE_MAX_LAG_SECONDS", Long.toString(Math.max(1, maxLag.toSeconds())));
+    }
     return env;
   }
 

@@ -2,19 +2,23 @@ package dev.tether.operator.controller;
 
 import dev.tether.api.v1alpha1.CheckpointRef;
 import dev.tether.api.v1alpha1.RestoreInfo;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.api.v1alpha1.ObjectStoreStatus;
 import dev.tether.operator.checkpoint.CheckpointFollower;
-import dev.tether.operator.checkpoint.ObjectStoreTarget;
 import dev.tether.operator.checkpoint.ObjectStores;
 import dev.tether.operator.checkpoint.SessionKeys;
 import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.support.Durations;
 import dev.tether.operator.support.Times;
 import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreUnavailableException;
+import dev.tether.store.UploadState;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Copies what the checkpoint store knows into status: the newest checkpoint and what the current
@@ -91,26 +95,61 @@ public final class CheckpointReporter {
     return ref;
   }
 
-  /** Where the tier stands. */
+  /** Where the tier stands, and a Degraded condition while the object store fails or the uploads lag too far. */
   private void reportObjectStore(Reconciliation r) {
     var target = objectStores.target(r.session());
     if (target.isEmpty()) {
       r.status().setObjectStore(null);
       return;
     }
-    ObjectStoreStatus tier = r.status().getObjectStore() == null ? new ObjectStoreStatus() : r.status().getObjectStore();
-    tier.setMode(ObjectStoreTarget.MODE);
+    ObjectStoreStatus before = r.status().getObjectStore();
+    String errorBefore = before == null ? null : before.getError();
+    ObjectStoreStatus tier = new ObjectStoreStatus();
+    tier.setMode(target.get().mode().name());
     tier.setLocation(target.get().location());
-    uploads(r, tier);
-    r.status().setObjectStore(tier);
-  }
-
-  /** Synchronous tier: a checkpoint is committed only once uploaded, so the newest one with an object is it. */
-  private static void uploads(Reconciliation r, ObjectStoreStatus tier) {
     CheckpointRef last = r.status().getLastCheckpoint();
-    if (last != null && last.getObject() != null) {
-      tier.setUploadedSequence(last.getSequence());
-      tier.setUploadedAt(last.getTime());
+    Optional<UploadState> uploads;
+    try {
+      uploads = follower.uploads(SessionKeys.of(r.session())).filter(u -> u.epoch() == r.status().getEpoch());
+    } catch (StoreUnavailableException e) {
+      uploads = Optional.empty(); // reported as CheckpointStoreUnavailable on the next pass
     }
+    if (target.get().mode() == ObjectStoreSpec.Mode.Synchronous) {
+      // A checkpoint is committed only once uploaded, so the newest one with an object is it.
+      if (last != null && last.getObject() != null) {
+        tier.setUploadedSequence(last.getSequence());
+        tier.setUploadedAt(last.getTime());
+      }
+    } else if (uploads.isPresent()) {
+      UploadState u = uploads.get();
+      tier.setUploadedSequence(u.uploadedSequence() == 0 ? null : u.uploadedSequence());
+      tier.setUploadedAt(u.uploadedAt() == null ? null : Times.formatMillis(u.uploadedAt()));
+      tier.setPendingCheckpoints(u.pending());
+      tier.setPendingSince(u.pendingSince() == null ? null : Times.formatMillis(u.pendingSince()));
+    } else if (before != null && Objects.equals(before.getMode(), tier.getMode())) {
+      tier.setUploadedSequence(before.getUploadedSequence());
+      tier.setUploadedAt(before.getUploadedAt());
+    }
+    uploads.filter(u -> u.error() != null).ifPresent(u -> {
+      tier.setError(u.error());
+      tier.setErrorSince(u.errorSince() == null ? null : Times.formatMillis(u.errorSince()));
+      String message = "the object store at " + target.get().endpoint() + " fails since " + tier.getErrorSince() + ": "
+          + u.error() + (target.get().mode() == ObjectStoreSpec.Mode.Synchronous
+              ? "; the agent's checkpoints are refused with 503 object-store-unavailable until it is back"
+              : "; " + u.pending() + " committed checkpoint(s) wait for their upload, and checkpoints are refused with "
+                  + "503 object-store-lagging once they wait longer than maxLag " + Durations.format(target.get().maxLag()));
+      if (!r.isDegraded()) {
+        r.degraded("ObjectStoreUnavailable", message);
+      }
+      if (errorBefore == null) {
+        events.warning(r.session(), "ObjectStoreUnavailable", message);
+      }
+    });
+    if (errorBefore != null && tier.getError() == null) {
+      events.normal(r.session(), "ObjectStoreRecovered", "the object store at " + target.get().endpoint()
+          + " takes checkpoints again" + (tier.getUploadedSequence() == null ? ""
+              : "; the newest one it holds is " + tier.getUploadedSequence()));
+    }
+    r.status().setObjectStore(tier);
   }
 }

@@ -114,6 +114,11 @@ public final class Reconciliation {
     progressingMessage = message;
   }
 
+  /** Whether this pass already found the session degraded (the first cause found stays the condition's). */
+  public boolean isDegraded() {
+    return degraded;
+  }
+
   public void degraded(String reason, String message) {
     degraded = true;
     degradedReason = reason;

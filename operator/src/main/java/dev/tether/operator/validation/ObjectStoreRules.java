@@ -1,7 +1,9 @@
 package dev.tether.operator.validation;
 
 import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.operator.support.Durations;
 import java.net.URI;
+import java.time.Duration;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,14 @@ public final class ObjectStoreRules {
         && !spec.getPrefix().matches(ObjectStoreSpec.PREFIX_PATTERN)) {
       problems.add(field + ".prefix '" + spec.getPrefix() + "' must be up to 8 path segments of letters, digits, "
           + "'-', '_' and '.', each starting with a letter or digit");
+    }
+    try {
+      Duration maxLag = Durations.parseOr(spec.getMaxLag(), Duration.ofSeconds(30));
+      if (maxLag.compareTo(Duration.ofSeconds(1)) < 0 || maxLag.compareTo(Duration.ofHours(1)) > 0) {
+        problems.add(field + ".maxLag " + spec.getMaxLag() + " must be from 1s to 1h");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(field + ".maxLag: " + e.getMessage());
     }
     if (spec.getCredentialsSecret() == null || spec.getCredentialsSecret().isBlank()) {
       problems.add(field + ".credentialsSecret is required: a Secret with accessKeyId and secretAccessKey");

@@ -135,6 +135,11 @@ public final class SessionSpecValidator {
       problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
     }
     problems.addAll(ObjectStoreRules.check(spec.getCheckpoint().getObjectStore(), "spec.checkpoint.objectStore"));
+    if (spec.getCheckpoint().getObjectStore() != null && spec.getCheckpoint().getRetain() < 2
+        && spec.getCheckpoint().getObjectStore().getMode() == dev.tether.api.v1alpha1.ObjectStoreSpec.Mode.Asynchronous) {
+      problems.add("spec.checkpoint.objectStore.mode Asynchronous needs spec.checkpoint.retain >= 2: the newest "
+          + "uploaded checkpoint is kept while a newer one waits for its upload");
+    }
     var lifecycle = spec.getLifecycle();
     for (String value : new String[] {lifecycle.getIdleTimeout(), lifecycle.getTtlAfterFinished()}) {
       try {

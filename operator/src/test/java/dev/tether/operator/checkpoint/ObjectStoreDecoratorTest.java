@@ -79,6 +79,24 @@ class ObjectStoreDecoratorTest {
   }
 
   @Test
+  void asynchronousUploadsTellTheSupervisorTheirLagAndNeedTwoCheckpointsKept() {
+    ObjectStoreSpec async = store("checkpoints");
+    async.setMode(ObjectStoreSpec.Mode.Asynchronous);
+    async.setMaxLag("1m30s");
+    AgentSession session = session(async);
+    Map<String, EnvVar> env = container(pod(session, null), Tether.SUPERVISOR_CONTAINER).getEnv().stream()
+        .collect(java.util.stream.Collectors.toMap(EnvVar::getName, e -> e));
+    assertThat(env.get("TETHER_OBJECT_STORE_MODE").getValue()).isEqualTo("Asynchronous");
+    assertThat(env.get("TETHER_OBJECT_STORE_MAX_LAG_SECONDS").getValue()).isEqualTo("90");
+
+    AgentSession keepsOne = session(null);
+    keepsOne.getSpec().getCheckpoint().setRetain(1);
+    assertThat(ObjectStoreTarget.of(keepsOne, async).mode()).as("an asynchronous default, one checkpoint kept")
+        .isEqualTo(ObjectStoreSpec.Mode.Synchronous);
+    assertThat(ObjectStoreTarget.of(session(null), store("b")).mode()).isEqualTo(ObjectStoreSpec.Mode.Synchronous);
+  }
+
+  @Test
   void thePodCarriesTheNonSecretSettings() throws Exception {
     Pod pod = pod(session(store("checkpoints")), null);
     Map<String, String> annotation = new ObjectMapper().readValue(

@@ -33,6 +33,8 @@ class ObjectStoreRulesTest {
         Arguments.of("upper-case bucket", (Consumer<ObjectStoreSpec>) s -> s.setBucket("Bucket"), "S3 bucket name"),
         Arguments.of("dotted bucket", (Consumer<ObjectStoreSpec>) s -> s.setBucket("a..b"), "S3 bucket name"),
         Arguments.of("escaping prefix", (Consumer<ObjectStoreSpec>) s -> s.setPrefix("../other"), ".prefix"),
+        Arguments.of("lag too short", (Consumer<ObjectStoreSpec>) s -> s.setMaxLag("500ms"), ".maxLag 500ms must be"),
+        Arguments.of("lag too long", (Consumer<ObjectStoreSpec>) s -> s.setMaxLag("2h"), ".maxLag 2h must be"),
         Arguments.of("no credentials", (Consumer<ObjectStoreSpec>) s -> s.setCredentialsSecret(""), "credentialsSecret"));
   }
 
