@@ -5,9 +5,11 @@ import dev.tether.store.ContextStore;
 import dev.tether.store.Manifest;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreConfig;
+import dev.tether.supervisor.ObjectStoreConfig;
 import dev.tether.supervisor.Supervisor;
 import dev.tether.supervisor.SupervisorConfig;
 import dev.tether.testbed.EtcdServer;
+import dev.tether.testbed.ObjectStoreServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,10 +36,12 @@ import java.util.Random;
 final class CommitLatencyBenchmark {
   private static final int WARMUP = 10;
   private static final double TARGET_RATIO = 1.5;
+  private static final String BUCKET = "bench";
 
   private final int iterations;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private List<List<String>> rows;
+  private List<List<String>> tierRows;
 
   CommitLatencyBenchmark(int iterations) {
     this.iterations = iterations;
@@ -46,8 +50,11 @@ final class CommitLatencyBenchmark {
   void run(Report report) throws IOException {
     Path volume = Files.createTempDirectory("tether-commit-");
     rows = Report.rows();
+    tierRows = Report.rows();
     try (EtcdServer etcd = EtcdServer.start();
+         ObjectStoreServer s3 = ObjectStoreServer.startNew();
          ContextStore store = ContextStore.connect(StoreConfig.of(etcd.endpoint()))) {
+      s3.createBucket(BUCKET);
       for (int size : new int[] {1024, 1024 * 1024}) {
         byte[] blob = new byte[size];
         new Random(size).nextBytes(blob);
@@ -59,6 +66,14 @@ final class CommitLatencyBenchmark {
             Stats.millis(raw.p50()), Stats.millis(raw.p99()), String.format("%.2f", supervisor.p50() / raw.p50()),
             String.format("%.2f", ratio),
             ratio <= TARGET_RATIO ? "met" : String.format("MISSED by %.2fx", ratio - TARGET_RATIO)));
+        Stats sync = Stats.ofNanos(supervisor(etcd, store, volume.resolve("t" + size), blob,
+            tier(s3, "sync-" + size, ObjectStoreConfig.Mode.Synchronous)));
+        Stats async = Stats.ofNanos(supervisor(etcd, store, volume.resolve("a" + size), blob,
+            tier(s3, "async-" + size, ObjectStoreConfig.Mode.Asynchronous)));
+        tierRows.add(List.of(label, Integer.toString(iterations), Stats.millis(supervisor.p50()),
+            Stats.millis(supervisor.p99()), Stats.millis(sync.p50()), Stats.millis(sync.p99()),
+            Stats.millis(async.p50()), Stats.millis(async.p99()),
+            String.format("%.2f", sync.p99() / supervisor.p99()), String.format("%.2f", async.p99() / supervisor.p99())));
       }
     } finally {
       try (var files = Files.walk(volume)) {
@@ -74,12 +89,35 @@ final class CommitLatencyBenchmark {
     report.line("");
     report.table(List.of("blob", "n", "supervisor p50", "supervisor p99", "raw p50", "raw p99", "ratio p50",
         "ratio p99", "target p99 ratio <= 1.5"), rows);
+    report.line("");
+    report.line("With the object-store tier, same run: S3Proxy 2.6.0 (filesystem backend on the same disk) on "
+        + "loopback. Synchronous: the upload is inside the commit. Asynchronous (maxLag 30 s): uploaded after the "
+        + "201 by the supervisor's uploader.");
+    report.line("");
+    report.table(List.of("blob", "n", "no tier p50", "no tier p99", "synchronous p50", "synchronous p99",
+        "asynchronous p50", "asynchronous p99", "sync/none p99", "async/none p99"), tierRows);
+  }
+
+  private static ObjectStoreConfig tier(ObjectStoreServer s3, String name, ObjectStoreConfig.Mode mode) {
+    return new ObjectStoreConfig(s3.endpoint(), s3.region(), BUCKET, "bench/" + name + "/", true, s3.accessKeyId(),
+        s3.secretAccessKey()).withMode(mode, ObjectStoreConfig.DEFAULT_MAX_LAG);
   }
 
   private long[] supervisor(EtcdServer etcd, ContextStore store, Path dir, byte[] blob) throws IOException {
-    SessionKey session = SessionKey.of("bench", "supervisor-" + blob.length);
+    return supervisor(etcd, store, dir, blob, null);
+  }
+
+  /** Retention keeps every checkpoint of the run, so the asynchronous tier's lag bound is its maxLag only. */
+  private long[] supervisor(EtcdServer etcd, ContextStore store, Path dir, byte[] blob, ObjectStoreConfig tier)
+      throws IOException {
+    SessionKey session = SessionKey.of("bench", "supervisor-" + blob.length
+        + (tier == null ? "" : "-" + tier.mode().name().toLowerCase(java.util.Locale.ROOT)));
     store.advanceEpoch(session, 1);
-    try (Supervisor supervisor = Supervisor.start(SupervisorConfig.of(session, 1, dir, StoreConfig.of(etcd.endpoint())))) {
+    SupervisorConfig config = SupervisorConfig.of(session, 1, dir, StoreConfig.of(etcd.endpoint()));
+    if (tier != null) {
+      config = config.withRetain(1000).withObjectStore(tier);
+    }
+    try (Supervisor supervisor = Supervisor.start(config)) {
       Await.until("supervisor ready", Duration.ofSeconds(30), supervisor::ready);
       URI uri = URI.create("http://127.0.0.1:" + supervisor.port() + "/v1/checkpoints");
       long[] nanos = new long[iterations];
