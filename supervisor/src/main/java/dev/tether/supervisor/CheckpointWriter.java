@@ -151,18 +151,25 @@ final class CheckpointWriter {
    * temp files of earlier attempts. Run after the reply: it is not on the agent's critical path.
    */
   void applyRetention() {
+    long last;
     lock.lock();
     try {
-      long last = state.lastSequence();
+      last = state.lastSequence();
       blobs.sweep(last - config.retain(), last);
-      if (blobs.tier().isPresent()) {
-        blobs.tier().get().prune(last - config.retain());
-      }
     } catch (IOException | RuntimeException e) {
       // Retried after the next commit.
       LOG.warn("{} blob retention failed: {}", who, e.toString());
+      return;
     } finally {
       lock.unlock();
+    }
+    // Outside the lock: the next commit need not wait for the object store's deletes.
+    if (blobs.tier().isPresent() && last - config.retain() >= 1) {
+      try {
+        blobs.tier().get().prune(last - config.retain());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{} object retention failed: {}", who, e.toString());
+      }
     }
   }
 }

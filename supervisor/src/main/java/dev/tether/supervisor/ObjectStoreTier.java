@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -37,6 +38,10 @@ final class ObjectStoreTier implements AutoCloseable {
 
   private final ObjectStoreConfig config;
   private final S3Client s3;
+  /** Keys this supervisor uploaded, by sequence: retention deletes them without listing the prefix. */
+  private final ConcurrentSkipListMap<Long, String> uploaded = new ConcurrentSkipListMap<>();
+  /** Whether the prefix was listed once for what earlier incarnations left. */
+  private volatile boolean swept;
 
   ObjectStoreTier(ObjectStoreConfig config) {
     this.config = config;
@@ -61,13 +66,14 @@ final class ObjectStoreTier implements AutoCloseable {
 
   /** Uploads the blob file of {@code sequence}, written by {@code epoch}; returns its key. */
   String upload(Path blob, long sequence, long epoch) {
-    return upload(blob, keyOf(sequence, epoch));
+    return upload(blob, sequence, keyOf(sequence, epoch));
   }
 
   /** Uploads a blob file under the key its manifest names. */
-  String upload(Path blob, String key) {
+  String upload(Path blob, long sequence, String key) {
     try {
       s3.putObject(b -> b.bucket(config.bucket()).key(key), RequestBody.fromFile(blob));
+      uploaded.put(sequence, key);
       return key;
     } catch (SdkException e) {
       throw new UnavailableException("cannot upload to " + describe(key) + ": " + e.getMessage(), e);
@@ -94,18 +100,31 @@ final class ObjectStoreTier implements AutoCloseable {
     }
   }
 
-  /** Deletes the session's blobs of sequences up to {@code upTo} (pruned from etcd by retention). */
+  /**
+   * Deletes the session's blobs of sequences up to {@code upTo} (pruned from etcd by retention): once by listing the
+   * prefix, for what earlier incarnations left, then only the keys this supervisor uploaded, without a listing
+   * on every commit.
+   */
   int prune(long upTo) throws IOException {
     int deleted = 0;
     try {
-      for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(config.prefix()))) {
-        for (S3Object object : page.contents()) {
-          Optional<Long> sequence = ObjectKeys.sequenceOf(config.prefix(), object.key());
-          if (sequence.isPresent() && sequence.get() <= upTo) {
-            s3.deleteObject(b -> b.bucket(config.bucket()).key(object.key()));
-            deleted++;
+      if (!swept) {
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(config.prefix()))) {
+          for (S3Object object : page.contents()) {
+            Optional<Long> sequence = ObjectKeys.sequenceOf(config.prefix(), object.key());
+            if (sequence.isPresent() && sequence.get() <= upTo) {
+              s3.deleteObject(b -> b.bucket(config.bucket()).key(object.key()));
+              deleted++;
+            }
           }
         }
+        swept = true;
+      }
+      var old = uploaded.headMap(upTo, true);
+      for (var entry : old.entrySet()) {
+        s3.deleteObject(b -> b.bucket(config.bucket()).key(entry.getValue()));
+        old.remove(entry.getKey());
+        deleted++;
       }
     } catch (SdkException e) {
       throw new IOException("cannot prune " + describe(config.prefix()) + ": " + e.getMessage(), e);

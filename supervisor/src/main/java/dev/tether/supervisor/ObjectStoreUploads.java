@@ -150,7 +150,7 @@ final class ObjectStoreUploads implements AutoCloseable {
           }
           continue;
         }
-        blobs.tier().get().upload(blob, next.object());
+        blobs.tier().get().upload(blob, next.sequence(), next.object());
         synchronized (this) {
           pending.headMap(next.sequence(), true).clear();
           state = state.uploaded(next.sequence(), clock.instant(), pending.size(), oldestPending());

@@ -23,6 +23,27 @@ class SupervisorConfigTest {
   }
 
   @Test
+  void theObjectStoreModeAndLagComeFromTheEnvironment() {
+    Map<String, String> env = env();
+    env.put("TETHER_OBJECT_STORE_ENDPOINT", "http://s3.tether:8080");
+    env.put("TETHER_OBJECT_STORE_BUCKET", "checkpoints");
+    env.put("TETHER_OBJECT_STORE_PREFIX", "team-a/chat/uid/");
+    env.put("TETHER_OBJECT_STORE_ACCESS_KEY_ID", "id");
+    env.put("TETHER_OBJECT_STORE_SECRET_ACCESS_KEY", "secret");
+    ObjectStoreConfig sync = SupervisorConfig.fromEnv(env).objectStore();
+    assertThat(sync.mode()).isEqualTo(ObjectStoreConfig.Mode.Synchronous);
+    assertThat(sync.toString()).doesNotContain("secret");
+    env.put("TETHER_OBJECT_STORE_MODE", "Asynchronous");
+    env.put("TETHER_OBJECT_STORE_MAX_LAG_SECONDS", "45");
+    ObjectStoreConfig async = SupervisorConfig.fromEnv(env).objectStore();
+    assertThat(async.mode()).isEqualTo(ObjectStoreConfig.Mode.Asynchronous);
+    assertThat(async.maxLag()).isEqualTo(java.time.Duration.ofSeconds(45));
+    env.put("TETHER_OBJECT_STORE_MODE", "Eventually");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SupervisorConfig.fromEnv(env))
+        .hasMessageContaining("TETHER_OBJECT_STORE_MODE must be Synchronous or Asynchronous");
+  }
+
+  @Test
   void thePasswordComesFromItsFile(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("password"), "from-the-file");
     Map<String, String> env = env();
