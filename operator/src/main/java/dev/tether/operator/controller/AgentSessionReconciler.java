@@ -189,7 +189,10 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     try {
       Components c = components;
       Reconciliation r = new Reconciliation(session, podsOf(session, context), context, c.writer, clock.instant());
-      List<String> problems = c.validator.validate(session);
+      String claimName = dev.tether.operator.dependent.SessionLabels.claimName(session);
+      boolean claimExists = context.getSecondaryResources(PersistentVolumeClaim.class).stream()
+          .anyMatch(claim -> claimName.equals(claim.getMetadata().getName()));
+      List<String> problems = c.validator.validate(session, claimExists);
       Optional<String> nameTaken = Optional.empty();
       if (!problems.isEmpty()) {
         invalid(r, "InvalidSpec", String.join("; ", problems), c.events);

@@ -45,6 +45,15 @@ public final class SessionSpecValidator {
   }
 
   public List<String> validate(AgentSession session) {
+    return validate(session, false);
+  }
+
+  /**
+   * @param claimExists the session's checkpoint claim exists: its StorageClass no longer matters (StorageClasses
+   *                    are immutable, so admins delete and recreate them; a session must not stop failing over
+   *                    meanwhile)
+   */
+  public List<String> validate(AgentSession session, boolean claimExists) {
     List<String> problems = new ArrayList<>();
     String name = session.getMetadata() == null ? null : session.getMetadata().getName();
     if (name != null && !DNS_LABEL.matcher(name).matches()) {
@@ -131,7 +140,7 @@ public final class SessionSpecValidator {
       }
     }
     String storageClass = spec.getCheckpoint().getStorageClassName();
-    if (storageClass != null && !storageClass.isBlank() && !storageClassExists.test(storageClass)) {
+    if (!claimExists && storageClass != null && !storageClass.isBlank() && !storageClassExists.test(storageClass)) {
       problems.add("spec.checkpoint.storageClassName '" + storageClass + "' does not exist in the cluster");
     }
     problems.addAll(ObjectStoreRules.check(spec.getCheckpoint().getObjectStore(), "spec.checkpoint.objectStore"));
