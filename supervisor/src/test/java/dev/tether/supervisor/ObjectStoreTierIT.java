@@ -235,6 +235,42 @@ class ObjectStoreTierIT {
   }
 
   @Test
+  void twoTenantsWithTheSameSessionNameNeverSeeEachOthersObjects() throws Exception {
+    SessionKey a = SessionKey.of("tenant-a", "chat");
+    SessionKey b = SessionKey.of("tenant-b", "chat");
+    String prefixA = prefixOf(a);
+    String prefixB = prefixOf(b);
+    assertThat(prefixA).startsWith(ObjectKeys.namespacePrefix("tether", "tenant-a"));
+    assertThat(prefixB).startsWith(ObjectKeys.namespacePrefix("tether", "tenant-b"));
+    try (ContextStore operator = ContextStore.connect(StoreConfig.of(etcd.endpoint()))) {
+      operator.advanceEpoch(a, 1);
+      operator.advanceEpoch(b, 1);
+      Path volumeB = Files.createTempDirectory(firstVolume, "b");
+      try (Supervisor first = supervisor(a, 1, firstVolume, prefixA, RestorePolicy.LatestVerified);
+           Supervisor second = supervisor(b, 1, volumeB, prefixB, RestorePolicy.LatestVerified)) {
+        AgentClient tenantA = new AgentClient(first);
+        AgentClient tenantB = new AgentClient(second);
+        await().atMost(WAIT).until(() -> tenantA.status("/readyz") == 200 && tenantB.status("/readyz") == 200);
+        assertThat(tenantB.post("b's only context".getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+        for (int i = 1; i <= 5; i++) {
+          assertThat(tenantA.post(("a " + i).getBytes(UTF_8), Map.of()).statusCode()).isEqualTo(201);
+        }
+        // Retention of a's sequences 1-3 must not touch b's sequence 1.
+        await().atMost(WAIT).until(() -> blobsUnder(prefixA).size() == 2);
+      }
+      assertThat(blobsUnder(prefixB)).containsExactly(ObjectKeys.blob(prefixB, 1, 1));
+      assertThat(s3.read(BUCKET, ObjectKeys.blob(prefixB, 1, 1))).isEqualTo("b's only context".getBytes(UTF_8));
+
+      operator.advanceEpoch(b, 2);
+      try (Supervisor next = supervisor(b, 2, freshVolume, prefixB, RestorePolicy.LatestVerified)) {
+        AgentClient agent = new AgentClient(next);
+        await().atMost(WAIT).until(() -> agent.status("/readyz") == 200);
+        assertThat(agent.latest().body()).isEqualTo("b's only context".getBytes(UTF_8));
+      }
+    }
+  }
+
+  @Test
   void aCorruptObjectIsAFallbackOnRecordOrARefusalUnderRequireLatest() throws Exception {
     SessionKey session = SessionKey.of("team-a", "corrupt");
     String prefix = prefixOf(session);
