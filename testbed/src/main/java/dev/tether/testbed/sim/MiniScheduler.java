@@ -2,6 +2,8 @@ package dev.tether.testbed.sim;
 
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -62,16 +64,23 @@ public final class MiniScheduler implements AutoCloseable {
   }
 
   private void schedule(Pod pod, List<Node> nodes, Map<String, List<Pod>> podsByNode) {
-    Optional<String> unboundClaim = Volumes.claimNames(pod).stream()
-        .filter(claim -> informers.claim(pod.getMetadata().getNamespace(), claim)
-            .map(pvc -> pvc.getStatus() == null || !"Bound".equals(pvc.getStatus().getPhase()))
-            .orElse(true))
-        .findFirst();
-    if (unboundClaim.isPresent()) {
-      markUnschedulable(pod, "0/" + nodes.size() + " nodes are available: " + nodes.size()
-          + " pod has unbound immediate PersistentVolumeClaims.");
-      return;
+    String namespace = pod.getMetadata().getNamespace();
+    List<PersistentVolumeClaim> claims = new ArrayList<>();
+    for (String name : Volumes.claimNames(pod)) {
+      Optional<PersistentVolumeClaim> claim = informers.claim(namespace, name);
+      boolean bound = claim.map(pvc -> pvc.getStatus() != null && "Bound".equals(pvc.getStatus().getPhase()))
+          .orElse(false);
+      if (!bound && !claim.map(MiniScheduler::bindsOnFirstConsumer).orElse(false)) {
+        markUnschedulable(pod, "0/" + nodes.size() + " nodes are available: " + nodes.size()
+            + " pod has unbound immediate PersistentVolumeClaims.");
+        return;
+      }
+      claims.add(claim.get());
     }
+    List<PersistentVolume> volumes = claims.stream()
+        .filter(pvc -> pvc.getSpec().getVolumeName() != null && !pvc.getSpec().getVolumeName().isEmpty())
+        .map(pvc -> informers.volume(pvc.getSpec().getVolumeName()))
+        .flatMap(Optional::stream).toList();
     Instant now = Instant.now();
     Map<String, Integer> reasons = new TreeMap<>();
     Node best = null;
@@ -80,6 +89,9 @@ public final class MiniScheduler implements AutoCloseable {
       List<Pod> onNode = podsByNode.getOrDefault(name, List.of());
       boolean healthy = NodeHealth.isHealthy(node, informers.lease(name), now);
       Optional<String> reason = NodeFit.check(pod, node, healthy, onNode);
+      if (reason.isEmpty() && volumes.stream().anyMatch(pv -> !NodeFit.matchesVolumeAffinity(pv, node))) {
+        reason = Optional.of(NodeFit.VOLUME_AFFINITY);
+      }
       if (reason.isPresent()) {
         reasons.merge(reason.get(), 1, Integer::sum);
       } else if (best == null
@@ -93,8 +105,41 @@ public final class MiniScheduler implements AutoCloseable {
           .sorted()
           .collect(Collectors.joining(", "));
       markUnschedulable(pod, "0/" + nodes.size() + " nodes are available" + (detail.isEmpty() ? "" : ": " + detail) + ".");
-    } else {
-      bind(pod, best.getMetadata().getName(), podsByNode);
+      return;
+    }
+    List<PersistentVolumeClaim> waiting = claims.stream()
+        .filter(pvc -> pvc.getStatus() == null || !"Bound".equals(pvc.getStatus().getPhase())).toList();
+    if (!waiting.isEmpty()) {
+      // Delayed binding: the provisioner makes the volume on the chosen node; the pod is bound once it is.
+      String node = best.getMetadata().getName();
+      waiting.forEach(pvc -> selectNode(pvc, node));
+      return;
+    }
+    bind(pod, best.getMetadata().getName(), podsByNode);
+  }
+
+  private static boolean bindsOnFirstConsumer(PersistentVolumeClaim claim) {
+    return Volumes.NODE_LOCAL_CLASS.equals(claim.getSpec().getStorageClassName());
+  }
+
+  private void selectNode(PersistentVolumeClaim claim, String node) {
+    var annotations = claim.getMetadata().getAnnotations();
+    if (annotations != null && annotations.containsKey(Volumes.SELECTED_NODE)) {
+      return;
+    }
+    try {
+      client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
+          .withName(claim.getMetadata().getName()).edit(latest -> {
+            var next = new java.util.HashMap<>(Objects.requireNonNullElse(latest.getMetadata().getAnnotations(),
+                Map.<String, String>of()));
+            next.putIfAbsent(Volumes.SELECTED_NODE, node);
+            latest.getMetadata().setAnnotations(next);
+            return latest;
+          });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
     }
   }
 

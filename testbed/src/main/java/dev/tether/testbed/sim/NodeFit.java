@@ -24,6 +24,7 @@ final class NodeFit {
   static final String AFFINITY = "node(s) didn't match Pod's node affinity/selector";
   static final String NOT_READY = "node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate";
   static final String TOO_MANY_PODS = "Too many pods";
+  static final String VOLUME_AFFINITY = "node(s) had volume node affinity conflict";
 
   private NodeFit() {}
 
@@ -91,6 +92,15 @@ final class NodeFit {
     }
     List<NodeSelectorTerm> terms =
         affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+    return terms != null && terms.stream().anyMatch(term -> matches(term, node));
+  }
+
+  /** A PersistentVolume's required node affinity (local volumes): the same rules as a pod's. */
+  static boolean matchesVolumeAffinity(io.fabric8.kubernetes.api.model.PersistentVolume pv, Node node) {
+    if (pv.getSpec().getNodeAffinity() == null || pv.getSpec().getNodeAffinity().getRequired() == null) {
+      return true;
+    }
+    List<NodeSelectorTerm> terms = pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms();
     return terms != null && terms.stream().anyMatch(term -> matches(term, node));
   }
 

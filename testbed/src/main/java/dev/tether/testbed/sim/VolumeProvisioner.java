@@ -2,6 +2,7 @@ package dev.tether.testbed.sim;
 
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.VolumeNodeAffinityBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -60,6 +62,12 @@ public final class VolumeProvisioner implements AutoCloseable {
         .withVolumeBindingMode("Immediate")
         .build();
     client.storage().v1().storageClasses().resource(storageClass).forceConflicts().serverSideApply();
+    client.storage().v1().storageClasses().resource(new StorageClassBuilder()
+        .withNewMetadata().withName(Volumes.NODE_LOCAL_CLASS).endMetadata()
+        .withProvisioner(Volumes.PROVISIONER)
+        .withReclaimPolicy("Delete")
+        .withVolumeBindingMode("WaitForFirstConsumer")
+        .build()).forceConflicts().serverSideApply();
     loop.request();
   }
 
@@ -84,7 +92,14 @@ public final class VolumeProvisioner implements AutoCloseable {
 
   private static boolean isOurs(PersistentVolumeClaim claim) {
     String className = claim.getSpec().getStorageClassName();
-    return className == null || className.isEmpty() || Volumes.STORAGE_CLASS.equals(className);
+    return className == null || className.isEmpty() || Volumes.STORAGE_CLASS.equals(className)
+        || Volumes.NODE_LOCAL_CLASS.equals(className);
+  }
+
+  /** The node a node-local claim's volume goes to, once the scheduler chose it; empty for other classes. */
+  private static Optional<String> selectedNode(PersistentVolumeClaim claim) {
+    var annotations = claim.getMetadata().getAnnotations();
+    return Optional.ofNullable(annotations == null ? null : annotations.get(Volumes.SELECTED_NODE));
   }
 
   private void provision(PersistentVolumeClaim claim) {
@@ -93,6 +108,10 @@ public final class VolumeProvisioner implements AutoCloseable {
     String pvName = "pvc-" + claim.getMetadata().getUid();
     if (claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().equals(pvName)) {
       return; // pre-bound to some other volume: not ours to provision
+    }
+    boolean local = Volumes.NODE_LOCAL_CLASS.equals(claim.getSpec().getStorageClassName());
+    if (local && selectedNode(claim).isEmpty() && informers.volume(pvName).isEmpty()) {
+      return; // WaitForFirstConsumer: no volume before the scheduler picked a node
     }
     PersistentVolume pv = informers.volume(pvName).orElseGet(() -> createVolume(claim, pvName));
     if (!"Bound".equals(pv.getStatus() == null ? null : pv.getStatus().getPhase())) {
@@ -140,7 +159,11 @@ public final class VolumeProvisioner implements AutoCloseable {
           .withCapacity(Map.of("storage", size == null ? new Quantity("1Gi") : size))
           .withAccessModes(claim.getSpec().getAccessModes())
           .withPersistentVolumeReclaimPolicy("Delete")
-          .withStorageClassName(Volumes.STORAGE_CLASS)
+          .withStorageClassName(Volumes.NODE_LOCAL_CLASS.equals(claim.getSpec().getStorageClassName())
+              ? Volumes.NODE_LOCAL_CLASS : Volumes.STORAGE_CLASS)
+          .withNodeAffinity(selectedNode(claim).map(node -> new VolumeNodeAffinityBuilder().withNewRequired()
+              .addNewNodeSelectorTerm().addNewMatchExpression().withKey(Volumes.HOSTNAME).withOperator("In")
+              .withValues(node).endMatchExpression().endNodeSelectorTerm().endRequired().build()).orElse(null))
           .withVolumeMode(claim.getSpec().getVolumeMode())
           .withNewHostPath().withPath(dir.toAbsolutePath().toString()).withType("Directory").endHostPath()
           .withClaimRef(new ObjectReferenceBuilder()

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** Naming and classification of the simulated storage, shared by the provisioner, attach/detach and nodes. */
-final class Volumes {
+public final class Volumes {
   /** The StorageClass provisioner. */
   static final String PROVISIONER = "tether.dev/simulated";
   /**
@@ -20,6 +20,13 @@ final class Volumes {
    */
   static final String ATTACHER = "simulated.tether.dev";
   static final String STORAGE_CLASS = "standard";
+  /**
+   * Volumes on one node's disk, as local-path or TopoLVM make them: bound when the scheduler picked the node of the
+   * first pod ({@value #SELECTED_NODE}), pinned to that node by node affinity, never mountable elsewhere.
+   */
+  public static final String NODE_LOCAL_CLASS = "node-local";
+  static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
+  static final String HOSTNAME = "kubernetes.io/hostname";
 
   private Volumes() {}
 
@@ -36,8 +43,11 @@ final class Volumes {
         .toList();
   }
 
-  /** ReadWriteOnce volumes are attached to one node at a time; ReadWriteMany ones (network shares) are not. */
+  /** ReadWriteOnce network volumes are attached to one node at a time; ReadWriteMany ones (network shares) are not. */
   static boolean needsAttachment(PersistentVolume pv) {
+    if (NODE_LOCAL_CLASS.equals(pv.getSpec().getStorageClassName())) {
+      return false; // a local volume is on the node's own disk: nothing to attach
+    }
     List<String> modes = pv.getSpec().getAccessModes();
     return modes != null && !modes.contains("ReadWriteMany")
         && (modes.contains("ReadWriteOnce") || modes.contains("ReadWriteOncePod"));

@@ -119,6 +119,34 @@ class VolumesIT extends SimulationTestBase {
     eventually().until(() -> attachment(pvName, a) == null);
   }
 
+  @Test
+  void aNodeLocalVolumeIsMadeOnTheFirstPodsNodeAndNeverMountedElsewhere() {
+    String a = nodeName("a");
+    String b = nodeName("b");
+    cluster.addNode(a, Map.of("pool", "local"));
+    createClaim("data", Volumes.NODE_LOCAL_CLASS, "ReadWriteOnce");
+    await().during(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> "Pending".equals(claimPhase("data")));
+    client.pods().inNamespace(ns).resource(podWithClaim("first", "local", "data")).create();
+    eventually().until(() -> isRunningAndReady(pod("first")));
+    PersistentVolumeClaim bound = client.persistentVolumeClaims().inNamespace(ns).withName("data").get();
+    assertThat(bound.getMetadata().getAnnotations()).containsEntry("volume.kubernetes.io/selected-node", a);
+    var pv = client.persistentVolumes().withName(bound.getSpec().getVolumeName()).get();
+    assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().get(0).getMatchExpressions().get(0)
+        .getValues()).containsExactly(a);
+    assertThat(attachment(pv.getMetadata().getName(), a)).as("a local volume is not attached").isNull();
+
+    cluster.addNode(b, Map.of("pool", "local"));
+    client.nodes().withName(a).edit(n -> {
+      n.getSpec().setUnschedulable(true); // drained: the volume's only node takes no new pod
+      return n;
+    });
+    client.pods().inNamespace(ns).withName("first").withGracePeriod(0).delete();
+    client.pods().inNamespace(ns).resource(podWithClaim("second", "local", "data")).create();
+    eventually().untilAsserted(() -> assertThat(condition(pod("second"), "PodScheduled").map(c -> c.getMessage())
+        .orElse("")).contains("1 node(s) had volume node affinity conflict, 1 node(s) were unschedulable"));
+    assertThat(nodeOf("second")).isNull();
+  }
+
   private PersistentVolumeClaim createClaim(String name, String storageClass, String accessMode) {
     return client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
         .withNewMetadata().withName(name).endMetadata()
