@@ -14,6 +14,7 @@ import dev.tether.store.ObjectKeys;
 import dev.tether.store.SessionKey;
 import dev.tether.testbed.ObjectStoreServer;
 import dev.tether.testbed.sim.SimulatedNode;
+import dev.tether.testbed.sim.Volumes;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
@@ -134,6 +135,56 @@ class ObjectStoreFailoverIT {
       bed.client().resources(AgentSession.class).inNamespace(ns).withName("tiered").delete();
       await().atMost(TIMEOUT).until(() -> s3.objects(BUCKET).stream().noneMatch(key -> key.startsWith(prefix)));
       bed.client().resources(AgentSession.class).inNamespace(ns).withName("plain").delete();
+      only.heal();
+    }
+  }
+
+  @Test
+  void aNodeLocalVolumeIsReplacedFromTheObjectStoreAndWithoutTheTierTheSessionWaitsForItsNode() {
+    String ns = PlaygroundBed.newNamespace("tier-local");
+    String pool = PlaygroundBed.newPool();
+    SimulatedNode only = PlaygroundBed.addNode(pool, "a");
+    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
+        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
+        .build()).create();
+    SessionKey tiered = SessionKey.of(ns, "tiered");
+    try (StoreHistory history = new StoreHistory(bed.store(), ns)) {
+      for (String name : List.of("tiered", "plain")) {
+        AgentSession session = session(ns, name, pool, "tiered".equals(name) ? tier() : null);
+        session.getSpec().getCheckpoint().setStorageClassName(Volumes.NODE_LOCAL_CLASS);
+        bed.client().resource(session).create();
+      }
+      for (String name : List.of("tiered", "plain")) {
+        PlaygroundBed.awaitSession(ns, name, TIMEOUT,
+            s -> s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getEpoch() == 1);
+      }
+      await().atMost(TIMEOUT).until(() -> history.commits(tiered).size() >= 2);
+      List.of("b", "c").forEach(n -> PlaygroundBed.addNode(pool, n));
+
+      only.crash();
+
+      AgentSession moved = PlaygroundBed.awaitSession(ns, "tiered", TIMEOUT, s -> s.getStatus().getEpoch() == 2
+          && s.getStatus().getPhase() == SessionPhase.Running && s.getStatus().getRestoredFrom() != null
+          && s.getStatus().getRestoredFrom().getEpoch() == 2);
+      Manifest lastBeforeCrash = history.commits(tiered).stream().filter(m -> m.epoch() == 1)
+          .reduce((x, y) -> y).orElseThrow();
+      assertThat(moved.getStatus().getNodeName()).isNotEqualTo(only.name());
+      assertThat(moved.getStatus().getVolumeClaim()).isEqualTo("tiered-checkpoints-1");
+      assertThat(moved.getStatus().getRestoredFrom().getSource()).isEqualTo("ObjectStore");
+      assertThat(moved.getStatus().getRestoredFrom().getSequence()).isEqualTo(lastBeforeCrash.sequence());
+      assertThat(warnings(ns, "tiered")).anySatisfy(e -> {
+        assertThat(e.getReason()).isEqualTo("VolumeReplaced");
+        assertThat(e.getMessage()).contains("can be mounted on node " + only.name() + " only");
+      });
+
+      AgentSession waiting = PlaygroundBed.awaitSession(ns, "plain", TIMEOUT, s -> degradedBy(s, "VolumeStuck"));
+      assertThat(waiting.getStatus().getMigration().getStep()).isEqualTo(MigrationStep.WaitingForVolume);
+      assertThat(waiting.getStatus().getEpoch()).isEqualTo(1);
+      assertThat(waiting.getStatus().getConditions()).anySatisfy(c -> assertThat(c.getMessage())
+          .contains("can be mounted on node " + only.name() + " only").contains("resumes when that node is back"));
+      for (String name : List.of("tiered", "plain")) {
+        bed.client().resources(AgentSession.class).inNamespace(ns).withName(name).delete();
+      }
       only.heal();
     }
   }
