@@ -52,15 +52,14 @@ class EvictionWebhookIT {
         SimulatedNode b = bed.addNode(pool, "b");
         String podUid = bed.client().pods().inNamespace(ns).withName("evictee-1").get().getMetadata().getUid();
 
-        boolean evicted;
+        // The budget refuses (429) and the client retries until the operator has moved the pod away: then the
+        // pod is gone (404), or still terminating, which the apiserver lets go without asking the budget. Either
+        // way the move below is the operator's Drain, not an eviction (that would be PodDeleted).
         try {
-          evicted = bed.client().pods().inNamespace(ns).withName("evictee-1").evict();
+          bed.client().pods().inNamespace(ns).withName("evictee-1").evict();
         } catch (KubernetesClientException e) {
-          // The client retries the refused eviction (429) until the operator has moved the pod away.
           assertThat(e.getCode()).as(e.getMessage()).isEqualTo(404);
-          evicted = false;
         }
-        assertThat(evicted).as("the session's budget still refuses the eviction").isFalse();
 
         AgentSession moved = bed.awaitRunning(ns, "evictee", 2);
         assertThat(moved.getStatus().getNodeName()).isEqualTo(b.name());
