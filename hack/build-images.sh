@@ -11,6 +11,8 @@
 #                                             mmdebstrap and this machine's own apt sources, with
 #                                             openjdk-17-jre-headless and a user nonroot 65532)
 #   tether.local/etcd:<version>               Debian's etcd (etcd-server) with the libraries it links
+#   tether.local/s3proxy:2.6.0                an object store with the S3 API for the real nodes: S3Proxy over
+#                                             a directory (dev.tether.testbed.ObjectStoreServer), by Jib
 #
 # Every image is rebuilt only when its inputs changed (a hash of them in <image>.inputs); the tether image
 # when a source file or pom of the Maven modules changed. TETHER_REBUILD_IMAGES=1 rebuilds everything (the
@@ -29,6 +31,7 @@ PAUSE_REF=tether.local/pause:3.2
 BASE_REF=tether.local/debian-java:bookworm-17
 TETHER_REF=ghcr.io/tether-dev/tether-operator:0.1.0
 ETCD_REPOSITORY=tether.local/etcd
+S3PROXY_REF=tether.local/s3proxy:2.6.0
 BASE_PACKAGES=openjdk-17-jre-headless
 NONROOT=65532
 PATH_ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -206,6 +209,19 @@ build_tether() {
   built tether "$inputs"
 }
 
+build_s3proxy() {
+  local out="$OUT/s3proxy.tar" base="$OUT/debian-java.tar" inputs
+  inputs=$( { declare -f build_s3proxy; sha256sum "$base"; module_sources; echo "$S3PROXY_REF $SOURCE_DATE_EPOCH"; } | hash_of)
+  if up_to_date s3proxy "$inputs" "$out"; then return; fi
+  log "s3proxy: mvn package jib:buildTar (testbed) on $BASE_REF"
+  mvn -B -ntp -pl testbed -am package jib:buildTar -Dmaven.test.skip=true -Ds3proxy.image.skip=false \
+    -Djib.from.image="tar://$base" -Djib.disableUpdateChecks=true \
+    -Dproject.build.outputTimestamp="$SOURCE_DATE_EPOCH" > "$OUT/s3proxy-build.log" 2>&1 \
+    || { tail -n 40 "$OUT/s3proxy-build.log" >&2; exit 1; }
+  cp testbed/target/s3proxy-image.tar "$out.tmp" && mv "$out.tmp" "$out"
+  built s3proxy "$inputs"
+}
+
 # The image must start the operator, the supervisor and the example agent from one classpath.
 check_tether() {
   local classpath
@@ -261,12 +277,14 @@ main() {
   log "$BASE_REF: $(since "$step")$CACHED, $(size "$OUT/debian-java.tar")"
   CACHED=; step=$(now); build_tether
   log "$TETHER_REF: $(since "$step")$CACHED, $(size "$OUT/tether-operator.tar")"
+  CACHED=; step=$(now); build_s3proxy
+  log "$S3PROXY_REF: $(since "$step")$CACHED, $(size "$OUT/s3proxy.tar")"
   etcd_version=$(/usr/bin/etcd --version | awk '/etcd Version:/ { print $3 }')
   CACHED=; step=$(now); build_etcd "$etcd_version"
   log "$ETCD_REPOSITORY:$etcd_version: $(since "$step")$CACHED, $(size "$OUT/etcd-$etcd_version.tar")"
   find "$OUT" -maxdepth 1 -name 'etcd-*.tar' ! -name "etcd-$etcd_version.tar" -delete
   printf '%s %s\n' "$PAUSE_REF" pause.tar "$TETHER_REF" tether-operator.tar \
-    "$ETCD_REPOSITORY:$etcd_version" "etcd-$etcd_version.tar" > "$OUT/images.txt.tmp"
+    "$ETCD_REPOSITORY:$etcd_version" "etcd-$etcd_version.tar" "$S3PROXY_REF" s3proxy.tar > "$OUT/images.txt.tmp"
   mv "$OUT/images.txt.tmp" "$OUT/images.txt"
   log "images in $OUT after $(since "$started")"
   echo "$OUT"

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -39,13 +40,18 @@ public final class ObjectStoreServer implements AutoCloseable {
   public static final String REGION = "us-east-1";
 
   private final Path dir;
+  private final String host;
   private final int port;
+  /** Whether {@link #close()} deletes {@link #dir} (a temporary directory, not one handed in). */
+  private final boolean temporary;
   private final BlobStoreContext context;
   private S3Proxy proxy;
 
-  private ObjectStoreServer(Path dir, int port) {
+  private ObjectStoreServer(Path dir, String host, int port, boolean temporary) {
     this.dir = dir;
+    this.host = host;
     this.port = port;
+    this.temporary = temporary;
     Properties overrides = new Properties();
     overrides.setProperty("jclouds.filesystem.basedir", dir.resolve("data").toString());
     this.context = ContextBuilder.newBuilder(new FilesystemApiMetadata())
@@ -63,7 +69,7 @@ public final class ObjectStoreServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ObjectStoreServer server = new ObjectStoreServer(dir, Ports.free());
+    ObjectStoreServer server = new ObjectStoreServer(dir, "127.0.0.1", Ports.free(), true);
     try {
       server.start();
     } catch (RuntimeException e) {
@@ -73,9 +79,34 @@ public final class ObjectStoreServer implements AutoCloseable {
     return server;
   }
 
-  /** {@code http://127.0.0.1:<port>}, the same across {@link #stop()} and {@link #start()}. */
+  /**
+   * Serves the S3 API on every address of this machine (or pod), its objects under {@code dir}, with the given
+   * buckets created: the object store the real nodes run as a pod ({@code hack/build-images.sh}).
+   */
+  public static ObjectStoreServer serve(Path dir, int port, List<String> buckets) throws IOException {
+    Files.createDirectories(dir.resolve("data"));
+    ObjectStoreServer server = new ObjectStoreServer(dir, "0.0.0.0", port, false);
+    buckets.forEach(server::createBucket);
+    server.start();
+    return server;
+  }
+
+  /** The image's entry point: {@code TETHER_S3_DIR} (default /data), {@code TETHER_S3_PORT} (default 9000),
+   * {@code TETHER_S3_BUCKETS} (comma-separated). Runs until the process is stopped. */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> env = System.getenv();
+    ObjectStoreServer server = serve(Path.of(env.getOrDefault("TETHER_S3_DIR", "/data")),
+        Integer.parseInt(env.getOrDefault("TETHER_S3_PORT", "9000")),
+        java.util.Arrays.stream(env.getOrDefault("TETHER_S3_BUCKETS", "").split(","))
+            .map(String::trim).filter(b -> !b.isEmpty()).toList());
+    System.out.println("S3 API on " + server.endpoint() + ", objects in " + server.baseDir());
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+    Thread.currentThread().join();
+  }
+
+  /** {@code http://<host>:<port>}, the same across {@link #stop()} and {@link #start()}. */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + port);
+    return URI.create("http://" + host + ":" + port);
   }
 
   public int port() {
@@ -192,6 +223,9 @@ public final class ObjectStoreServer implements AutoCloseable {
       stop();
     } finally {
       context.close();
+      if (!temporary) {
+        return;
+      }
       try (var files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       } catch (IOException e) {

@@ -274,7 +274,7 @@ public final class MigrationStateMachine {
     String claimName = SessionLabels.claimName(session);
     PersistentVolumeClaim claim = r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
         .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst().orElse(null);
-    if (nodeLost(r, m) && volumes.localTo(claim, m.getFromNode())) {
+    if (nodeUnavailable(r, m.getFromNode()) && volumes.localTo(claim, m.getFromNode())) {
       return localVolumeLeftBehind(r, m, claim);
     }
     if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce) {
@@ -386,10 +386,18 @@ public final class MigrationStateMachine {
    */
   private Set<String> avoid(Reconciliation r, Migration m) {
     Set<String> avoid = new java.util.TreeSet<>(failedNodes.apply(r.session()));
-    if (m.getFromNode() != null && lostWithItsNode(m)) {
+    if (m.getFromNode() != null && lostWithItsNode(m) && !volumeLocalTo(r, m.getFromNode())) {
       avoid.add(m.getFromNode());
     }
     return avoid;
+  }
+
+  /** The session's volume can be mounted on that node only (its node came back): the next pod must go there. */
+  private boolean volumeLocalTo(Reconciliation r, String node) {
+    String claimName = SessionLabels.claimName(r.session());
+    return r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
+        .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst()
+        .map(claim -> volumes.localTo(claim, node)).orElse(false);
   }
 
   /** The incarnation was lost with its node (failed, or drained): the next one goes elsewhere. */
@@ -398,9 +406,9 @@ public final class MigrationStateMachine {
         .anyMatch(reason -> reason.name().equals(m.getReason()));
   }
 
-  /** Whether the old node cannot take the next incarnation: it was lost with it, or it is failed by now. */
-  private boolean nodeLost(Reconciliation r, Migration m) {
-    return lostWithItsNode(m) || nodeFailureOf.apply(r.session(), m.getFromNode()).isPresent();
+  /** Whether the node can take no pod now: failed, cordoned (drained) or gone. */
+  private boolean nodeUnavailable(Reconciliation r, String node) {
+    return nodeFailureOf.apply(r.session(), node).isPresent() || volumes.takesNoPods(node);
   }
 
   private static int migrationsInWindow(Reconciliation r) {

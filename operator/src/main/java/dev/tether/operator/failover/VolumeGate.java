@@ -80,6 +80,12 @@ public final class VolumeGate {
         .noneMatch(n -> NodeAffinityMatch.matches(required, n));
   }
 
+  /** Whether the node takes no new pod: cordoned, or not in the cluster (any more). */
+  public boolean takesNoPods(String node) {
+    return nodes.get().stream().filter(n -> node.equals(n.getMetadata().getName())).findFirst()
+        .map(n -> n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())).orElse(true);
+  }
+
   public List<VolumeAttachment> attachedTo(PersistentVolumeClaim claim, String node) {
     if (claim == null || claim.getSpec() == null || claim.getSpec().getVolumeName() == null || node == null) {
       return List.of();

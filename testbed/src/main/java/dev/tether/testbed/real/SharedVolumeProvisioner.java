@@ -20,15 +20,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A dynamic provisioner for the real nodes: the default StorageClass {@value #STORAGE_CLASS} gives each claim a
+ * A dynamic provisioner for the real nodes. The default StorageClass {@value #STORAGE_CLASS} gives each claim a
  * {@code local} PersistentVolume on a directory of this machine that every node may mount (they all share
  * its disk), so a volume survives its node like network storage does. The directory starts as a fresh
  * block volume's file system does, owned by root with mode 0755: only {@code fsGroup} lets a non-root
  * container write it, and the kubelet applies {@code fsGroup} to local volumes. The real controller-manager
  * binds claims and protects volumes in use; this deletes released volumes and their directories.
+ *
+ * <p>The StorageClass {@value #NODE_LOCAL_CLASS} makes node-local volumes, as local-path-provisioner does: binding
+ * waits for the first pod, the scheduler names its node ({@code volume.kubernetes.io/selected-node}), and the
+ * volume's node affinity pins it to that node (its hostname label), so it can never be mounted elsewhere.
  */
 final class SharedVolumeProvisioner implements AutoCloseable {
   static final String STORAGE_CLASS = "standard";
+  public static final String NODE_LOCAL_CLASS = "node-local";
+  private static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
   static final String PROVISIONER = "tether.dev/testbed-shared";
   /** Label of the nodes that may mount the shared volumes (all real nodes). */
   static final String NODE_LABEL = "tether.dev/testbed-shared-storage";
@@ -54,6 +60,10 @@ final class SharedVolumeProvisioner implements AutoCloseable {
         .withNewMetadata().withName(STORAGE_CLASS)
           .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true").endMetadata()
         .withProvisioner(PROVISIONER).withReclaimPolicy("Delete").withVolumeBindingMode("Immediate")
+        .build()).createOr(existing -> existing.update());
+    client.storage().v1().storageClasses().resource(new StorageClassBuilder()
+        .withNewMetadata().withName(NODE_LOCAL_CLASS).endMetadata()
+        .withProvisioner(PROVISIONER).withReclaimPolicy("Delete").withVolumeBindingMode("WaitForFirstConsumer")
         .build()).createOr(existing -> existing.update());
     claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::provision));
     volumes = client.persistentVolumes().inform(handler(this::reclaim));
@@ -88,14 +98,21 @@ final class SharedVolumeProvisioner implements AutoCloseable {
     if (!"Pending".equals(claim.getStatus() == null ? null : claim.getStatus().getPhase())
         || claim.getMetadata().getDeletionTimestamp() != null
         || !STORAGE_CLASS.equals(claim.getSpec().getStorageClassName())
+            && !NODE_LOCAL_CLASS.equals(claim.getSpec().getStorageClassName())
         || claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().isEmpty()) {
       return;
+    }
+    boolean local = NODE_LOCAL_CLASS.equals(claim.getSpec().getStorageClassName());
+    String selectedNode = claim.getMetadata().getAnnotations() == null ? null
+        : claim.getMetadata().getAnnotations().get(SELECTED_NODE);
+    if (local && selectedNode == null) {
+      return; // the scheduler has not picked the first pod's node yet
     }
     String name = "pvc-" + claim.getMetadata().getUid();
     if (volumes.getStore().getByKey(name) != null) {
       return;
     }
-    Path dir = root.resolve(name);
+    Path dir = local ? root.resolve(selectedNode).resolve(name) : root.resolve(name);
     try {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -109,13 +126,14 @@ final class SharedVolumeProvisioner implements AutoCloseable {
           .withCapacity(claim.getSpec().getResources().getRequests())
           .withAccessModes(claim.getSpec().getAccessModes())
           .withPersistentVolumeReclaimPolicy("Delete")
-          .withStorageClassName(STORAGE_CLASS)
+          .withStorageClassName(claim.getSpec().getStorageClassName())
           .withVolumeMode("Filesystem")
           .withNewClaimRef().withNamespace(claim.getMetadata().getNamespace())
             .withName(claim.getMetadata().getName()).withUid(claim.getMetadata().getUid()).endClaimRef()
           .withNewLocal().withPath(dir.toString()).endLocal()
           .withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
-            .withKey(NODE_LABEL).withOperator("In").withValues("true")
+            .withKey(local ? "kubernetes.io/hostname" : NODE_LABEL).withOperator("In")
+            .withValues(local ? selectedNode : "true")
           .endMatchExpression().endNodeSelectorTerm().endRequired().endNodeAffinity()
         .endSpec()
         .build();
@@ -139,7 +157,7 @@ final class SharedVolumeProvisioner implements AutoCloseable {
       return;
     }
     client.persistentVolumes().withName(volume.getMetadata().getName()).delete();
-    deleteTree(root.resolve(volume.getMetadata().getName()));
+    deleteTree(Path.of(volume.getSpec().getLocal().getPath()));
   }
 
   private static void deleteTree(Path dir) {
