@@ -214,8 +214,9 @@ build_s3proxy() {
   inputs=$( { declare -f build_s3proxy; sha256sum "$base"; module_sources; echo "$S3PROXY_REF $SOURCE_DATE_EPOCH"; } | hash_of)
   if up_to_date s3proxy "$inputs" "$out"; then return; fi
   log "s3proxy: mvn package jib:buildTar (testbed) on $BASE_REF"
+  # jib.to.image on the command line: the parent pom's property of that name (the operator's tag) would win.
   mvn -B -ntp -pl testbed -am package jib:buildTar -Dmaven.test.skip=true -Ds3proxy.image.skip=false \
-    -Djib.from.image="tar://$base" -Djib.disableUpdateChecks=true \
+    -Djib.from.image="tar://$base" -Djib.to.image="$S3PROXY_REF" -Djib.disableUpdateChecks=true \
     -Dproject.build.outputTimestamp="$SOURCE_DATE_EPOCH" > "$OUT/s3proxy-build.log" 2>&1 \
     || { tail -n 40 "$OUT/s3proxy-build.log" >&2; exit 1; }
   cp testbed/target/s3proxy-image.tar "$out.tmp" && mv "$out.tmp" "$out"

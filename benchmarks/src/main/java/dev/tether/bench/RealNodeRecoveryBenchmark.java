@@ -11,6 +11,9 @@ import dev.tether.store.Manifest;
 import dev.tether.store.RestoreRecord;
 import dev.tether.store.SessionKey;
 import dev.tether.store.StoreConfig;
+import dev.tether.api.v1alpha1.CheckpointSpec;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.testbed.real.ObjectStorePod;
 import dev.tether.testbed.real.PodLogs;
 import dev.tether.testbed.real.RealCluster;
 import dev.tether.testbed.real.RealNode;
@@ -41,7 +44,11 @@ final class RealNodeRecoveryBenchmark {
   private static final Duration STEP = Duration.ofMillis(500);
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
+  private static final String CREDENTIALS = "s3-creds";
+  private static final String SHARED = ", shared volume";
+  private static final String TIERED = ", node-local volume + object store";
   private final Duration detection;
+  private String objectStore;
   private final int trials;
   final Map<String, List<Trial>> results = new LinkedHashMap<>();
   private String skipped;
@@ -80,21 +87,26 @@ final class RealNodeRecoveryBenchmark {
 
   private void measure(RealCluster cluster, ChartOnRealCluster release, ContextStore store) {
     String ns = cluster.createNamespace("bench");
+    objectStore = ObjectStorePod.start(cluster, cluster.createNamespace("object-store"));
+    cluster.client().resource(ObjectStorePod.credentials(ns, CREDENTIALS)).create();
     for (var size : SIZES.entrySet()) {
-      for (int t = 0; t < trials; t++) {
-        String name = "ctx" + size.getValue() / (1 << 20) + "m-" + t;
-        Trial trial = trial(cluster, release, store, ns, name, size.getValue());
-        System.err.printf("real nodes: %s context, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
-            size.getKey(), t, trial.detected(), trial.restored(), trial.resumed());
-        results.computeIfAbsent(size.getKey(), k -> new ArrayList<>()).add(trial);
+      for (boolean tiered : new boolean[] {false, true}) {
+        for (int t = 0; t < trials; t++) {
+          String name = "ctx" + size.getValue() / (1 << 20) + "m-" + (tiered ? "tier-" : "") + t;
+          Trial trial = trial(cluster, release, store, ns, name, size.getValue(), tiered);
+          String row = size.getKey() + (tiered ? TIERED : SHARED);
+          System.err.printf("real nodes: %s, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
+              row, t, trial.detected(), trial.restored(), trial.resumed());
+          results.computeIfAbsent(row, k -> new ArrayList<>()).add(trial);
+        }
       }
     }
   }
 
   private Trial trial(RealCluster cluster, ChartOnRealCluster release, ContextStore store, String ns, String name,
-      int memoryBytes) {
+      int memoryBytes, boolean tiered) {
     KubernetesClient client = cluster.client();
-    client.resource(session(release, ns, name, memoryBytes)).create();
+    client.resource(session(release, ns, name, memoryBytes, tiered)).create();
     SessionKey key = SessionKey.of(ns, name);
     await("first checkpoint of " + name).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
         .until(() -> store.latest(key).filter(m -> m.epoch() == 1).isPresent() && ready(client, ns, name, 1));
@@ -108,6 +120,9 @@ final class RealNodeRecoveryBenchmark {
       AgentSessionStatus after = status(client, ns, name);
       MigrationRecord move = after.getMigrations().get(after.getMigrations().size() - 1);
       RestoreRecord restore = store.restore(key, 2).orElseThrow();
+      if (tiered != RestoreRecord.OBJECT_STORE.equals(restore.source()) || restore.fallback()) {
+        throw new IllegalStateException(name + " restored from " + restore.source() + ", fallback " + restore.fallback());
+      }
       Manifest restored = store.manifests(key).stream().filter(m -> m.sequence() == restore.sequence())
           .findFirst().orElseThrow();
       return new Trial(restored.size(), seconds(crash, Instant.parse(move.getDetectedAt())),
@@ -122,7 +137,8 @@ final class RealNodeRecoveryBenchmark {
   }
 
   /** examples/step-agent-session.yaml with a memory of {@code memoryBytes}, long-running, and room for it. */
-  private AgentSession session(ChartOnRealCluster release, String ns, String name, int memoryBytes) {
+  private AgentSession session(ChartOnRealCluster release, String ns, String name, int memoryBytes,
+      boolean tiered) {
     AgentSession session;
     try {
       session = release.client().getKubernetesSerialization().unmarshal(
@@ -147,6 +163,17 @@ final class RealNodeRecoveryBenchmark {
     session.getSpec().getCheckpoint().setSize(new Quantity(memoryBytes > (8 << 20) ? "1Gi" : "64Mi"));
     session.getSpec().getFailover().setDetectionTimeout(detection.toSeconds() + "s");
     session.getSpec().getFailover().setInitialBackoff("1s");
+    if (tiered) {
+      // A volume on the node's own disk, lost with it: only the object store has the checkpoints.
+      session.getSpec().getCheckpoint().setStorageClassName("node-local");
+      session.getSpec().getCheckpoint().setAccessMode(CheckpointSpec.AccessMode.ReadWriteOnce);
+      ObjectStoreSpec tier = new ObjectStoreSpec();
+      tier.setEndpoint(objectStore);
+      tier.setBucket(ObjectStorePod.BUCKET);
+      tier.setPrefix("bench");
+      tier.setCredentialsSecret(CREDENTIALS);
+      session.getSpec().getCheckpoint().setObjectStore(tier);
+    }
     return session;
   }
 
@@ -191,8 +218,11 @@ final class RealNodeRecoveryBenchmark {
         + " agent from `examples/step-agent-session.yaml` with the injected supervisor, a step every %d ms and a"
         + " checkpoint every 4 steps, its context holding a memory of the given size. Its node is crashed (kubelet,"
         + " containerd and every container killed at once); times from the crash. Detection timeout %d s (the test"
-        + " bed's kubelets renew their Lease every 2.5 s); checkpoint volumes on the test bed's shared disk, so"
-        + " nothing waits for a detach. %d crashes per size.", STEP.toMillis(), detection.toSeconds(), trials));
+        + " bed's kubelets renew their Lease every 2.5 s). Shared volume: on the test bed's shared disk, mountable"
+        + " on every node, so nothing waits for a detach. Node-local volume + object store: a volume pinned to the"
+        + " crashed node (gone with it), and the synchronous object-store tier to S3Proxy running as a pod on the"
+        + " infra node; the new incarnation restores from there into a fresh volume. %d crashes per row.",
+        STEP.toMillis(), detection.toSeconds(), trials));
     report.line("");
     var rows = Report.rows();
     for (var entry : results.entrySet()) {
@@ -200,7 +230,7 @@ final class RealNodeRecoveryBenchmark {
       rows.add(List.of(entry.getKey(), String.format("%,d", trials.get(0).checkpointBytes()),
           range(trials, Trial::detected), range(trials, Trial::restored), range(trials, Trial::resumed)));
     }
-    report.table(List.of("context", "checkpoint bytes", "detected (s)", "restored (s)", "agent working again (s)"),
+    report.table(List.of("context, volume", "checkpoint bytes", "detected (s)", "restored (s)", "agent working again (s)"),
         rows);
     report.line("");
     report.line("Each cell: median (min-max). Restored: the new incarnation's supervisor verified the checkpoint"

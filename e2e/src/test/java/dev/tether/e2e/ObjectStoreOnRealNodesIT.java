@@ -10,20 +10,14 @@ import dev.tether.api.v1alpha1.MigrationRecord;
 import dev.tether.api.v1alpha1.MigrationStep;
 import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.store.Manifest;
-import dev.tether.testbed.ObjectStoreServer;
-import dev.tether.testbed.real.RealCluster;
+import dev.tether.testbed.real.ObjectStorePod;
 import dev.tether.testbed.real.RealNode;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NodeAffinityBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -37,28 +31,22 @@ import org.junit.jupiter.api.Test;
  * fresh volume; the other one waits for its node, saying so.
  */
 class ObjectStoreOnRealNodesIT {
-  /** A fixed Service IP: the nodes have no cluster DNS. Next to the quick-start etcd's. */
-  static final String STORE_IP = "10.0.0.101";
-  static final String BUCKET = "checkpoints";
   private static final Duration START = Duration.ofMinutes(3);
   private static final Duration MOVE = Duration.ofMinutes(3);
   private static final Pattern RESTORED = Pattern.compile("restored checkpoint (\\d+) at step (\\d+)");
   private static TetherOnRealNodes tether;
   private static StepAgentSessions sessions;
   private static String namespace;
-  private static String storeNamespace;
+  private static String endpoint;
 
   @BeforeAll
   static void install() {
     TetherOnRealNodes.assumeAvailable(ObjectStoreOnRealNodesIT.class);
     tether = TetherOnRealNodes.get();
-    storeNamespace = tether.cluster.createNamespace("object-store");
-    runObjectStore();
+    endpoint = ObjectStorePod.start(tether.cluster, tether.cluster.createNamespace("object-store"));
     namespace = tether.cluster.createNamespace("tiered");
     sessions = new StepAgentSessions(tether, namespace);
-    tether.client().secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata()
-        .withName("s3-creds").endMetadata().withStringData(Map.of("accessKeyId", ObjectStoreServer.ACCESS_KEY_ID,
-            "secretAccessKey", ObjectStoreServer.SECRET_ACCESS_KEY)).build()).create();
+    tether.client().resource(ObjectStorePod.credentials(namespace, "s3-creds")).create();
   }
 
   @AfterAll
@@ -66,32 +54,6 @@ class ObjectStoreOnRealNodesIT {
     if (sessions != null) {
       sessions.close();
     }
-  }
-
-  /** S3Proxy on the infra node, so that crashing a worker leaves it running; its objects in an emptyDir. */
-  private static void runObjectStore() {
-    Pod pod = new PodBuilder().withNewMetadata().withName("s3proxy").addToLabels("app", "s3proxy").endMetadata()
-        .withNewSpec()
-          .addToNodeSelector(RealCluster.INFRA_LABEL, "true")
-          .addNewContainer().withName("s3proxy").withImage("tether.local/s3proxy:2.6.0").withImagePullPolicy("Never")
-            .addNewEnv().withName("TETHER_S3_BUCKETS").withValue(BUCKET).endEnv()
-            .addNewEnv().withName("TETHER_S3_DIR").withValue("/data").endEnv()
-            .addNewPort().withContainerPort(9000).endPort()
-            .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount()
-            .withNewReadinessProbe().withNewTcpSocket().withNewPort(9000).endTcpSocket().withPeriodSeconds(1)
-            .endReadinessProbe()
-            .withNewSecurityContext().withRunAsNonRoot(true).withAllowPrivilegeEscalation(false).endSecurityContext()
-          .endContainer()
-          .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume()
-        .endSpec().build();
-    tether.client().pods().inNamespace(storeNamespace).resource(pod).create();
-    tether.client().services().inNamespace(storeNamespace).resource(new ServiceBuilder().withNewMetadata()
-        .withName("s3proxy").endMetadata().withNewSpec().withClusterIP(STORE_IP).addToSelector("app", "s3proxy")
-        .addNewPort().withPort(9000).withNewTargetPort(9000).endPort().endSpec().build()).create();
-    await().atMost(START).pollInterval(Duration.ofMillis(500)).until(() -> {
-      Pod running = tether.client().pods().inNamespace(storeNamespace).withName("s3proxy").get();
-      return running != null && dev.tether.install.ChartOnRealCluster.isReady(running);
-    });
   }
 
   private static AgentSession nodeLocal(String name, ObjectStoreSpec tier, String preferred) {
@@ -119,8 +81,8 @@ class ObjectStoreOnRealNodesIT {
 
   private static ObjectStoreSpec tier() {
     ObjectStoreSpec spec = new ObjectStoreSpec();
-    spec.setEndpoint("http://" + STORE_IP + ":9000");
-    spec.setBucket(BUCKET);
+    spec.setEndpoint(endpoint);
+    spec.setBucket(ObjectStorePod.BUCKET);
     spec.setPrefix("tether");
     spec.setCredentialsSecret("s3-creds");
     return spec;
