@@ -93,8 +93,15 @@ final class RealNodeRecoveryBenchmark {
       for (boolean tiered : new boolean[] {false, true}) {
         for (int t = 0; t < trials; t++) {
           String name = "ctx" + size.getValue() / (1 << 20) + "m-" + (tiered ? "tier-" : "") + t;
-          Trial trial = trial(cluster, release, store, ns, name, size.getValue(), tiered);
           String row = size.getKey() + (tiered ? TIERED : SHARED);
+          Trial trial;
+          try {
+            trial = trial(cluster, release, store, ns, name, size.getValue(), tiered);
+          } catch (RuntimeException e) {
+            System.err.printf("real nodes: %s, trial %d failed: %s%n%s%n", row, t, e.getMessage(),
+                diagnosis(cluster, ns, name));
+            trial = new Trial(0, Double.NaN, Double.NaN, Double.NaN);
+          }
           System.err.printf("real nodes: %s, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
               row, t, trial.detected(), trial.restored(), trial.resumed());
           results.computeIfAbsent(row, k -> new ArrayList<>()).add(trial);
@@ -177,6 +184,23 @@ final class RealNodeRecoveryBenchmark {
     return session;
   }
 
+  /** What a failed trial left: the session's status, its pods' container states, the new pod's logs. */
+  private static String diagnosis(RealCluster cluster, String ns, String name) {
+    KubernetesClient client = cluster.client();
+    StringBuilder out = new StringBuilder(io.fabric8.kubernetes.client.utils.Serialization.asYaml(
+        status(client, ns, name)));
+    client.pods().inNamespace(ns).withLabel("tether.dev/session", name).list().getItems().forEach(pod -> {
+      out.append(pod.getMetadata().getName()).append(" on ").append(pod.getSpec().getNodeName()).append(": ")
+          .append(pod.getStatus().getContainerStatuses()).append('\n');
+      for (String container : List.of("tether-supervisor", "agent")) {
+        String log = cluster.containerLog(ns, pod.getMetadata().getName(), container);
+        out.append("--- ").append(container).append(" (last 2,000 characters)\n")
+            .append(log.substring(Math.max(0, log.length() - 2000))).append('\n');
+      }
+    });
+    return out.toString();
+  }
+
   /** When the new incarnation's agent started working on the restored context, by its log on the node. */
   private static Optional<Instant> resumedAt(RealCluster cluster, String ns, String name) {
     return cluster.containerLogLines(ns, name + "-2", "agent").stream()
@@ -227,7 +251,7 @@ final class RealNodeRecoveryBenchmark {
     var rows = Report.rows();
     for (var entry : results.entrySet()) {
       List<Trial> trials = entry.getValue();
-      rows.add(List.of(entry.getKey(), String.format("%,d", trials.get(0).checkpointBytes()),
+      rows.add(List.of(entry.getKey(), String.format("%,d", trials.stream().mapToLong(Trial::checkpointBytes).max().orElse(0)),
           range(trials, Trial::detected), range(trials, Trial::restored), range(trials, Trial::resumed)));
     }
     report.table(List.of("context, volume", "checkpoint bytes", "detected (s)", "restored (s)", "agent working again (s)"),
@@ -239,7 +263,14 @@ final class RealNodeRecoveryBenchmark {
   }
 
   private static String range(List<Trial> trials, java.util.function.ToDoubleFunction<Trial> f) {
-    double[] v = trials.stream().mapToDouble(f).sorted().toArray();
+    double[] v = trials.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).sorted().toArray();
+    if (v.length == 0) {
+      return "not within " + TIMEOUT.toMinutes() + " min";
+    }
+    if (v.length < trials.size()) {
+      return String.format("%.1f (%.1f-%.1f), %d of %d not within %d min", v[v.length / 2], v[0], v[v.length - 1],
+          trials.size() - v.length, trials.size(), TIMEOUT.toMinutes());
+    }
     return String.format("%.1f (%.1f-%.1f)", v[v.length / 2], v[0], v[v.length - 1]);
   }
 }
