@@ -98,8 +98,7 @@ final class RealNodeRecoveryBenchmark {
           try {
             trial = trial(cluster, release, store, ns, name, size.getValue(), tiered);
           } catch (RuntimeException e) {
-            System.err.printf("real nodes: %s, trial %d failed: %s%n%s%n", row, t, e.getMessage(),
-                diagnosis(cluster, ns, name));
+            System.err.printf("real nodes: %s, trial %d failed: %s%n", row, t, e.getMessage());
             trial = new Trial(0, Double.NaN, Double.NaN, Double.NaN);
           }
           System.err.printf("real nodes: %s, trial %d: detected %.1f s, restored %.1f s, resumed %.1f s%n",
@@ -122,8 +121,12 @@ final class RealNodeRecoveryBenchmark {
     Instant crash = Instant.now();
     node.crash();
     try {
-      await("recovery of " + name).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
-          .until(() -> ready(client, ns, name, 2) && resumedAt(cluster, ns, name).isPresent());
+      try {
+        await("recovery of " + name).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+            .until(() -> ready(client, ns, name, 2) && resumedAt(cluster, ns, name).isPresent());
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new IllegalStateException(e.getMessage() + "\n" + diagnosis(cluster, ns, name), e);
+      }
       AgentSessionStatus after = status(client, ns, name);
       MigrationRecord move = after.getMigrations().get(after.getMigrations().size() - 1);
       RestoreRecord restore = store.restore(key, 2).orElseThrow();
