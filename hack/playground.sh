@@ -5,6 +5,7 @@
 #   ./hack/playground.sh                      # 3 real nodes, 3 sessions, crash the node of the first session
 #   ./hack/playground.sh --nodes simulated    # simulated nodes: the operator and the agents in this process
 #   ./hack/playground.sh --failure partition  # or delete-node, drain; --sessions M --steps S --keep
+#   ./hack/playground.sh --object-store       # node-local volumes, restored from an object store (S3Proxy)
 #   ./hack/playground.sh --help
 # Needs Java 17+ and Maven; the rest is installed and built by the hack/ scripts (cached in ~/.cache/tether).
 set -euo pipefail

@@ -1,6 +1,8 @@
 package dev.tether.playground;
 
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.CheckpointSpec;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.api.v1alpha1.AgentSessionStatus;
 import dev.tether.api.v1alpha1.SessionPhase;
 import java.io.PrintStream;
@@ -52,6 +54,11 @@ public final class Playground implements Callable<Integer> {
   @Option(names = "--failure-after", defaultValue = "10",
       description = "Seconds after all sessions run (default: ${DEFAULT-VALUE}).")
   int failureAfter;
+
+  @Option(names = "--object-store", description = "Give the sessions node-local volumes (lost with their node) "
+      + "and the object-store tier (S3Proxy: a pod on real nodes, in this process on simulated ones), so they "
+      + "restore from there.")
+  boolean objectStore;
 
   @Option(names = "--keep", description = "Keep everything running after the summary, until Ctrl-C.")
   boolean keep;
@@ -109,12 +116,23 @@ public final class Playground implements Callable<Integer> {
     String ns = stage.createNamespace();
     timeline.note("export KUBECONFIG=" + stage.kubeconfigFile() + "   # kubectl get ags -n " + ns + " -w");
     follow(stage);
+    ObjectStoreSpec tier = objectStore ? stage.objectStore(ns) : null;
+    if (tier != null) {
+      timeline.note("object store at " + tier.getEndpoint() + ": sessions on node-local volumes, checkpoints "
+          + "uploaded before they are acknowledged");
+    }
     List<String> names = new ArrayList<>();
     try (SessionWatcher watcher = new SessionWatcher(stage.client(), ns, timeline, this::statusChanged)) {
       for (int i = 1; i <= sessions; i++) {
         String name = "agent-" + i;
         names.add(name);
-        stage.client().resource(stage.session(ns, name, steps, STEP_MILLIS, CHECKPOINT_EVERY)).create();
+        AgentSession session = stage.session(ns, name, steps, STEP_MILLIS, CHECKPOINT_EVERY);
+        if (tier != null) {
+          session.getSpec().getCheckpoint().setStorageClassName("node-local");
+          session.getSpec().getCheckpoint().setAccessMode(CheckpointSpec.AccessMode.ReadWriteOnce);
+          session.getSpec().getCheckpoint().setObjectStore(tier);
+        }
+        stage.client().resource(session).create();
       }
       timeline.note("created " + sessions + " AgentSessions: " + steps + " steps of " + STEP_MILLIS
           + " ms each, a checkpoint every " + CHECKPOINT_EVERY + " steps");

@@ -1,6 +1,8 @@
 package dev.tether.playground;
 
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.testbed.real.ObjectStorePod;
 import dev.tether.install.ChartOnRealCluster;
 import dev.tether.store.ContextStore;
 import dev.tether.store.SessionKey;
@@ -25,6 +27,7 @@ import java.util.function.Consumer;
  * supervisor) on the others. The agents' progress is read from their logs on the nodes' disks.
  */
 final class RealStage implements Stage {
+  private static final String CREDENTIALS = "s3-creds";
   private final RealCluster cluster;
   private final ChartOnRealCluster release;
   private final ContextStore store;
@@ -131,9 +134,20 @@ final class RealStage implements Stage {
 
   /** The session volume's directory on this machine: the test bed's volumes are local directories. */
   private Path volumeDir(String namespace, String session) {
-    var claim = client().persistentVolumeClaims().inNamespace(namespace).withName(session + "-checkpoints").get();
+    var claim = client().persistentVolumeClaims().inNamespace(namespace).withName(SimulatedStage.claimName(client(), namespace, session)).get();
     var volume = client().persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
     return Path.of(volume.getSpec().getLocal().getPath());
+  }
+
+  @Override
+  public ObjectStoreSpec objectStore(String namespace) {
+    ObjectStoreSpec tier = new ObjectStoreSpec();
+    tier.setEndpoint(ObjectStorePod.start(cluster, cluster.createNamespace("object-store")));
+    tier.setBucket(ObjectStorePod.BUCKET);
+    tier.setPrefix("playground");
+    tier.setCredentialsSecret(CREDENTIALS);
+    client().resource(ObjectStorePod.credentials(namespace, CREDENTIALS)).create();
+    return tier;
   }
 
   @Override

@@ -1,6 +1,9 @@
 package dev.tether.playground;
 
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
+import dev.tether.testbed.ObjectStoreServer;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import dev.tether.store.SessionKey;
 import dev.tether.testbed.ControlPlane;
 import dev.tether.testbed.Namespaces;
@@ -14,7 +17,11 @@ import java.util.function.Consumer;
 
 /** Simulated nodes whose pods run the supervisor and the agent in-process; the operator in-process too. */
 final class SimulatedStage implements Stage {
+  private static final String BUCKET = "checkpoints";
+  private static final String CREDENTIALS = "s3-creds";
   private final ControlPlane controlPlane;
+  /** Started on first use only. */
+  private ObjectStoreServer s3;
   private final SessionCluster cluster;
   private final int nodes;
 
@@ -94,11 +101,38 @@ final class SimulatedStage implements Stage {
   @Override
   public Optional<String> problem(String namespace, String session, int steps) {
     return ContextCheck.problem(cluster.store(), SessionKey.of(namespace, session),
-        cluster.nodes().volumeDir(namespace, session + "-checkpoints"), steps);
+        cluster.nodes().volumeDir(namespace, claimName(client(), namespace, session)), steps);
+  }
+
+  /** The session's current claim: a replacement one after its volume was left on a lost node. */
+  static String claimName(io.fabric8.kubernetes.client.KubernetesClient client, String namespace, String session) {
+    AgentSession s = client.resources(AgentSession.class).inNamespace(namespace).withName(session).get();
+    return s != null && s.getStatus() != null && s.getStatus().getVolumeClaim() != null
+        ? s.getStatus().getVolumeClaim() : session + "-checkpoints";
+  }
+
+  @Override
+  public ObjectStoreSpec objectStore(String namespace) {
+    if (s3 == null) {
+      s3 = ObjectStoreServer.startNew();
+      s3.createBucket(BUCKET);
+    }
+    client().resource(new SecretBuilder().withNewMetadata().withName(CREDENTIALS).withNamespace(namespace)
+        .endMetadata().withStringData(java.util.Map.of("accessKeyId", s3.accessKeyId(),
+            "secretAccessKey", s3.secretAccessKey())).build()).create();
+    ObjectStoreSpec tier = new ObjectStoreSpec();
+    tier.setEndpoint(s3.endpoint().toString());
+    tier.setBucket(BUCKET);
+    tier.setPrefix("playground");
+    tier.setCredentialsSecret(CREDENTIALS);
+    return tier;
   }
 
   @Override
   public void close() {
+    if (s3 != null) {
+      s3.close();
+    }
     cluster.close();
     controlPlane.close();
   }

@@ -1,6 +1,7 @@
 package dev.tether.playground;
 
 import dev.tether.api.v1alpha1.AgentSession;
+import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,6 +25,12 @@ interface Stage extends AutoCloseable {
 
   /** The example step agent's session with this pace. */
   AgentSession session(String namespace, String name, int steps, int stepMillis, int checkpointEvery);
+
+  /**
+   * Runs an object store with the S3 API for the sessions of {@code namespace} (S3Proxy: a pod on real nodes, in
+   * this process on simulated ones) and its credentials Secret there; returns the tier a session names.
+   */
+  ObjectStoreSpec objectStore(String namespace);
 
   /** Breaks node {@code node}; drain only cordons it (the operator then moves its sessions). */
   void inject(Failure failure, String node);
