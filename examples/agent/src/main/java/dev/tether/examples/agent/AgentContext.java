@@ -13,7 +13,14 @@ import java.util.List;
  * conversation and tool state, sized by {@code AGENT_MEMORY_BYTES}; empty by default).
  */
 public record AgentContext(String session, List<Step> steps, String memory) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Jackson refuses strings over 20 MB by default; a checkpoint may be up to 64 MiB (the supervisor's limit), and
+   * the memory is most of it.
+   */
+  private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+          .maxStringLength(128 << 20).build())
+      .build());
 
   /** One finished step. */
   public record Step(int step, String result, long epoch) {}
