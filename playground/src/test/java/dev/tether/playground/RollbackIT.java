@@ -90,11 +90,13 @@ class RollbackIT {
     }
   }
 
+  /** A merge patch of the spec only, as kubectl patch does: no resourceVersion, so a status write meanwhile is no conflict. */
   private void request(String ns, String name, long sequence, String requestId) {
-    bed.client().resources(AgentSession.class).inNamespace(ns).withName(name).edit(s -> {
-      s.getSpec().setRollback(new RollbackRequest(sequence, requestId));
-      return s;
-    });
+    String patch = bed.client().getKubernetesSerialization().asJson(
+        java.util.Map.of("spec", java.util.Map.of("rollback", new RollbackRequest(sequence, requestId))));
+    bed.client().resources(AgentSession.class).inNamespace(ns).withName(name)
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
   }
 
   private List<Event> warnings(String ns, String name) {
