@@ -88,7 +88,7 @@ final class RealNodeRecoveryBenchmark {
   private void measure(RealCluster cluster, ChartOnRealCluster release, ContextStore store) {
     String ns = cluster.createNamespace("bench");
     objectStore = ObjectStorePod.start(cluster, cluster.createNamespace("object-store"));
-    cluster.client().resource(ObjectStorePod.credentials(ns, CREDENTIALS)).create();
+    cluster.client().resource(dev.tether.testbed.ObjectStoreServer.credentialsSecret(ns, CREDENTIALS)).create();
     for (var size : SIZES.entrySet()) {
       for (boolean tiered : new boolean[] {false, true}) {
         for (int t = 0; t < trials; t++) {

@@ -46,7 +46,7 @@ class ObjectStoreOnRealNodesIT {
     endpoint = ObjectStorePod.start(tether.cluster, tether.cluster.createNamespace("object-store"));
     namespace = tether.cluster.createNamespace("tiered");
     sessions = new StepAgentSessions(tether, namespace);
-    tether.client().resource(ObjectStorePod.credentials(namespace, "s3-creds")).create();
+    tether.client().resource(dev.tether.testbed.ObjectStoreServer.credentialsSecret(namespace, "s3-creds")).create();
   }
 
   @AfterAll

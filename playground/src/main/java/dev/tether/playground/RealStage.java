@@ -146,7 +146,7 @@ final class RealStage implements Stage {
     tier.setBucket(ObjectStorePod.BUCKET);
     tier.setPrefix("playground");
     tier.setCredentialsSecret(CREDENTIALS);
-    client().resource(ObjectStorePod.credentials(namespace, CREDENTIALS)).create();
+    client().resource(dev.tether.testbed.ObjectStoreServer.credentialsSecret(namespace, CREDENTIALS)).create();
     return tier;
   }
 

@@ -3,7 +3,6 @@ package dev.tether.playground;
 import dev.tether.api.v1alpha1.AgentSession;
 import dev.tether.api.v1alpha1.ObjectStoreSpec;
 import dev.tether.testbed.ObjectStoreServer;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import dev.tether.store.SessionKey;
 import dev.tether.testbed.ControlPlane;
 import dev.tether.testbed.Namespaces;
@@ -117,9 +116,7 @@ final class SimulatedStage implements Stage {
       s3 = ObjectStoreServer.startNew();
       s3.createBucket(BUCKET);
     }
-    client().resource(new SecretBuilder().withNewMetadata().withName(CREDENTIALS).withNamespace(namespace)
-        .endMetadata().withStringData(java.util.Map.of("accessKeyId", s3.accessKeyId(),
-            "secretAccessKey", s3.secretAccessKey())).build()).create();
+    client().resource(ObjectStoreServer.credentialsSecret(namespace, CREDENTIALS)).create();
     ObjectStoreSpec tier = new ObjectStoreSpec();
     tier.setEndpoint(s3.endpoint().toString());
     tier.setBucket(BUCKET);

@@ -16,7 +16,6 @@ import dev.tether.testbed.ObjectStoreServer;
 import dev.tether.testbed.sim.SimulatedNode;
 import dev.tether.testbed.sim.Volumes;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -72,9 +71,7 @@ class ObjectStoreFailoverIT {
     String ns = PlaygroundBed.newNamespace("tier");
     String pool = PlaygroundBed.newPool();
     SimulatedNode only = PlaygroundBed.addNode(pool, "a");
-    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
-        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
-        .build()).create();
+    bed.client().resource(ObjectStoreServer.credentialsSecret(ns, "s3-creds")).create();
     SessionKey tiered = SessionKey.of(ns, "tiered");
     SessionKey plain = SessionKey.of(ns, "plain");
     try (StoreHistory history = new StoreHistory(bed.store(), ns)) {
@@ -144,9 +141,7 @@ class ObjectStoreFailoverIT {
     String ns = PlaygroundBed.newNamespace("tier-local");
     String pool = PlaygroundBed.newPool();
     SimulatedNode only = PlaygroundBed.addNode(pool, "a");
-    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
-        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
-        .build()).create();
+    bed.client().resource(ObjectStoreServer.credentialsSecret(ns, "s3-creds")).create();
     SessionKey tiered = SessionKey.of(ns, "tiered");
     try (StoreHistory history = new StoreHistory(bed.store(), ns)) {
       for (String name : List.of("tiered", "plain")) {
@@ -194,9 +189,7 @@ class ObjectStoreFailoverIT {
     String ns = PlaygroundBed.newNamespace("tier-outage");
     String pool = PlaygroundBed.newPool();
     PlaygroundBed.addNode(pool, "a");
-    bed.client().secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
-        .endMetadata().withStringData(Map.of("accessKeyId", s3.accessKeyId(), "secretAccessKey", s3.secretAccessKey()))
-        .build()).create();
+    bed.client().resource(ObjectStoreServer.credentialsSecret(ns, "s3-creds")).create();
     ObjectStoreSpec async = tier();
     async.setMode(ObjectStoreSpec.Mode.Asynchronous);
     async.setMaxLag("20s");

@@ -104,6 +104,17 @@ public final class ObjectStoreServer implements AutoCloseable {
     Thread.currentThread().join();
   }
 
+  /**
+   * The Secret a session names in {@code spec.checkpoint.objectStore.credentialsSecret}, with this store's fixed
+   * credentials under the keys the operator reads.
+   */
+  public static io.fabric8.kubernetes.api.model.Secret credentialsSecret(String namespace, String name) {
+    return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name)
+        .withNamespace(namespace).endMetadata()
+        .withStringData(Map.of("accessKeyId", ACCESS_KEY_ID, "secretAccessKey", SECRET_ACCESS_KEY))
+        .build();
+  }
+
   /** {@code http://<host>:<port>}, the same across {@link #stop()} and {@link #start()}. */
   public URI endpoint() {
     return URI.create("http://" + host + ":" + port);

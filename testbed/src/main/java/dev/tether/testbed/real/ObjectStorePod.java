@@ -1,15 +1,11 @@
 package dev.tether.testbed.real;
 
-import dev.tether.testbed.ObjectStoreServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,13 +57,5 @@ public final class ObjectStorePod {
           + "\n" + cluster.containerLog(namespace, "s3proxy", "s3proxy"), e);
     }
     return "http://" + SERVICE_IP + ":" + PORT;
-  }
-
-  /** The credentials Secret a session names in {@code spec.checkpoint.objectStore.credentialsSecret}. */
-  public static Secret credentials(String namespace, String name) {
-    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withStringData(Map.of("accessKeyId", ObjectStoreServer.ACCESS_KEY_ID,
-            "secretAccessKey", ObjectStoreServer.SECRET_ACCESS_KEY))
-        .build();
   }
 }
