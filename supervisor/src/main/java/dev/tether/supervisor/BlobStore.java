@@ -34,6 +34,8 @@ final class BlobStore {
   private static final Pattern TEMP = Pattern.compile("\\.\\d+\\..*\\.tmp");
 
   private final Path dir;
+  /** Temp files being written right now: never swept. */
+  private final java.util.Set<Path> staging = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Null without an object-store tier. */
   private final ObjectStoreTier tier;
 
@@ -96,6 +98,8 @@ final class BlobStore {
   /** Copies at most {@code max} bytes into a temp file, computing the digest on the way, and fsyncs it. */
   Staged stage(long sequence, InputStream body, long max) throws IOException {
     Path temp = dir.resolve("." + sequence + "." + UUID.randomUUID() + ".tmp");
+    // Staging runs beside other commits, whose retention sweeps temp files: this one is not a leftover.
+    staging.add(temp);
     MessageDigest sha256 = sha256();
     long size = 0;
     try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -111,6 +115,7 @@ final class BlobStore {
       out.flush();
       channel.force(true);
     } catch (IOException | RuntimeException e) {
+      staging.remove(temp);
       Files.deleteIfExists(temp);
       throw e;
     }
@@ -148,6 +153,7 @@ final class BlobStore {
   }
 
   void discard(Staged staged) {
+    staging.remove(staged.temp());
     try {
       Files.deleteIfExists(staged.temp());
     } catch (IOException ignored) {
@@ -230,7 +236,8 @@ final class BlobStore {
         Matcher blob = BLOB.matcher(name);
         if (blob.matches() && Long.parseLong(blob.group(1)) <= blobsUpTo) {
           Files.deleteIfExists(file);
-        } else if (TEMP.matcher(name).matches() && Long.parseLong(name.substring(1, name.indexOf('.', 1))) <= tempsUpTo) {
+        } else if (TEMP.matcher(name).matches() && Long.parseLong(name.substring(1, name.indexOf('.', 1))) <= tempsUpTo
+            && !staging.contains(file)) {
           Files.deleteIfExists(file);
         }
       }

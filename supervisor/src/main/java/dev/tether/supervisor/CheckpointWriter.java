@@ -59,24 +59,28 @@ final class CheckpointWriter {
     this.who = config.session() + " epoch=" + config.epoch();
   }
 
-  /** Throws {@link BlobStore.TooLargeException}, IOException, or a StoreException (etcd unreachable). */
+  /**
+   * Throws {@link BlobStore.TooLargeException}, IOException, or a StoreException (etcd unreachable). The body is
+   * read and flushed to disk without the lock, so an agent that uploads slowly (or stalls) holds up only its own
+   * checkpoint; the lock covers publishing and the commit, which take milliseconds.
+   */
   Outcome write(InputStream body, Map<String, String> metadata) throws IOException {
+    Optional<Outcome> refused = refusal();
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    BlobStore.Staged staged = blobs.stage(state.lastSequence() + 1, body, config.maxCheckpointBytes());
     lock.lock();
     try {
-      if (state.fenced()) {
-        return new Outcome.Fenced(state.currentEpoch());
-      }
-      long sequence = state.lastSequence() + 1;
-      Optional<String> lagging = uploads.refusal(sequence);
-      if (lagging.isPresent()) {
-        LOG.warn("{} checkpoint sequence={} not taken: {}", who, sequence, lagging.get());
-        return new Outcome.ObjectStoreLagging(lagging.get());
-      }
-      BlobStore.Staged staged = blobs.stage(sequence, body, config.maxCheckpointBytes());
       try {
+        refused = refusal();
+        if (refused.isPresent()) {
+          return refused.get();
+        }
         if (staged.size() == 0) {
           return new Outcome.Empty();
         }
+        long sequence = state.lastSequence() + 1;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
           if (!blobs.publishNew(staged, sequence)) {
             // The name is taken: a checkpoint committed by someone else, or our own attempt that never committed.
@@ -135,6 +139,25 @@ final class CheckpointWriter {
       } finally {
         blobs.discard(staged);
       }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Why no checkpoint can be taken now, before or after its body was read: fenced, or uploads lagging. */
+  private Optional<Outcome> refusal() {
+    lock.lock();
+    try {
+      if (state.fenced()) {
+        return Optional.of(new Outcome.Fenced(state.currentEpoch()));
+      }
+      long sequence = state.lastSequence() + 1;
+      Optional<String> lagging = uploads.refusal(sequence);
+      if (lagging.isPresent()) {
+        LOG.warn("{} checkpoint sequence={} not taken: {}", who, sequence, lagging.get());
+        return Optional.of(new Outcome.ObjectStoreLagging(lagging.get()));
+      }
+      return Optional.empty();
     } finally {
       lock.unlock();
     }

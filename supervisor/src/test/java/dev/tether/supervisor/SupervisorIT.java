@@ -168,6 +168,43 @@ class SupervisorIT {
   }
 
   /**
+   * A checkpoint whose body stalls half-way holds up only itself: another one is committed meanwhile, and the
+   * stalled one, once its body arrives, is committed after it under the next sequence.
+   */
+  @Test
+  void aCheckpointWhoseBodyStallsDoesNotHoldUpAnother() throws Exception {
+    AgentClient agent = readyAgent(incarnation(config(1)));
+    byte[] slowBody = "the slow one, in two parts".getBytes(UTF_8);
+    try (java.net.Socket slow = new java.net.Socket("127.0.0.1", agent.port())) {
+      var out = slow.getOutputStream();
+      out.write(("POST /v1/checkpoints HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + slowBody.length
+          + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.write(slowBody, 0, 8);
+      out.flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        try (var files = Files.list(volume.resolve("checkpoints"))) {
+          return files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+        }
+      });
+
+      long start = System.nanoTime();
+      HttpResponse<String> quick = agent.post("the quick one".getBytes(UTF_8), Map.of());
+      assertThat(quick.statusCode()).isEqualTo(201);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not held up by the stalled body")
+          .isLessThan(Duration.ofSeconds(5));
+      assertThat(AgentClient.json(quick.body()).path("sequence").asLong()).isEqualTo(1);
+
+      out.write(slowBody, 8, slowBody.length - 8);
+      out.flush();
+      slow.setSoTimeout(10_000);
+      String answer = new String(slow.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(answer).isEqualTo("HTTP/1.1 201");
+    }
+    assertThat(operator.manifests(session)).extracting(Manifest::sequence).containsExactlyInAnyOrder(1L, 2L);
+    assertThat(agent.latest().body()).isEqualTo(slowBody);
+  }
+
+  /**
    * The agent can write the volume: a blob replaced by a link is never followed, even to a file with the right
    * bytes (it could as well point at a file of the supervisor's), and the restore falls back as for bit rot.
    */
