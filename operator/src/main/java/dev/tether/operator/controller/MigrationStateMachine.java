@@ -271,9 +271,7 @@ public final class MigrationStateMachine {
     if (m.getFromNode() == null) {
       return true;
     }
-    String claimName = SessionLabels.claimName(session);
-    PersistentVolumeClaim claim = r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
-        .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst().orElse(null);
+    PersistentVolumeClaim claim = currentClaim(r).orElse(null);
     if (nodeUnavailable(r, m.getFromNode()) && volumes.localTo(claim, m.getFromNode())) {
       return localVolumeLeftBehind(r, m, claim);
     }
@@ -394,18 +392,20 @@ public final class MigrationStateMachine {
    */
   private Set<String> avoid(Reconciliation r, Migration m) {
     Set<String> avoid = new java.util.TreeSet<>(failedNodes.apply(r.session()));
-    if (m.getFromNode() != null && lostWithItsNode(m) && !volumeLocalTo(r, m.getFromNode())) {
-      avoid.add(m.getFromNode());
+    String from = m.getFromNode();
+    // Unless its node is back and the session's volume can be mounted there only (read only in that rare case).
+    if (from != null && lostWithItsNode(m)
+        && (nodeUnavailable(r, from) || !currentClaim(r).map(c -> volumes.localTo(c, from)).orElse(false))) {
+      avoid.add(from);
     }
     return avoid;
   }
 
-  /** The session's volume can be mounted on that node only (its node came back): the next pod must go there. */
-  private boolean volumeLocalTo(Reconciliation r, String node) {
+  /** The session's checkpoint claim as the cache has it (a replacement one once the volume was replaced). */
+  private static Optional<PersistentVolumeClaim> currentClaim(Reconciliation r) {
     String claimName = SessionLabels.claimName(r.session());
     return r.context().getSecondaryResources(PersistentVolumeClaim.class).stream()
-        .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst()
-        .map(claim -> volumes.localTo(claim, node)).orElse(false);
+        .filter(c -> claimName.equals(c.getMetadata().getName())).findFirst();
   }
 
   /** The incarnation was lost with its node (failed, or drained): the next one goes elsewhere. */
