@@ -37,7 +37,16 @@ so that releases of the same name in different namespaces do not overwrite each 
 {{- end }}
 
 {{- define "tether-operator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (include "tether-operator.imageTag" .) }}
+{{- include "tether-operator.imageRef" (dict "repository" .Values.image.repository "digest" .Values.image.digest "tag" (include "tether-operator.imageTag" .)) }}
+{{- end }}
+
+{{/* An image reference: repository@digest where a digest pins it, else repository:tag. */}}
+{{- define "tether-operator.imageRef" -}}
+{{- if .digest }}
+{{- printf "%s@%s" .repository .digest }}
+{{- else }}
+{{- printf "%s:%s" .repository .tag }}
+{{- end }}
 {{- end }}
 
 {{/* Labels on every object. */}}

@@ -304,7 +304,7 @@ class ChartRenderTest {
           .doesNotContainKeys("TETHER_ETCD_USERNAME", "TETHER_ETCD_PASSWORD", "TETHER_ETCD_CA_FILE");
       assertThat(env.get("TETHER_SUPERVISOR_SECURITY_CONTEXT"))
           .isEqualTo("{\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]},"
-              + "\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true,\"runAsUser\":65532,"
+              + "\"readOnlyRootFilesystem\":true,\"runAsGroup\":65532,\"runAsNonRoot\":true,\"runAsUser\":65532,"
               + "\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}");
       Container container = operator(DEFAULTS).getContainers().get(0);
       assertThat(container.getImage()).isEqualTo("ghcr.io/tether-dev/tether-operator:0.1.0");
@@ -660,6 +660,27 @@ class ChartRenderTest {
 
   static OperatorSettings settings(RenderedChart chart) {
     return OperatorSettings.fromEnv(ChartOperator.environment(chart, "tether-operator-0"));
+  }
+
+  @Nested
+  class Images {
+    private static final String DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
+
+    @Test
+    void byTagUnlessADigestPinsThem() {
+      assertThat(operator(DEFAULTS).getContainers().get(0).getImage()).matches("ghcr\\.io/tether-dev/tether-operator:.+");
+      RenderedChart pinned = CHART.render("tether-operator", NS, "--set", "image.digest=" + DIGEST,
+          "--set", "image.tag=ignored", "--set", "etcd.quickstart.enabled=true",
+          "--set", "etcd.quickstart.image.digest=" + DIGEST);
+      String operatorImage = "ghcr.io/tether-dev/tether-operator@" + DIGEST;
+      assertThat(operator(pinned).getContainers().get(0).getImage()).isEqualTo(operatorImage);
+      assertThat(env(operator(pinned))).as("the supervisor defaults to the same pinned image")
+          .containsEntry("TETHER_SUPERVISOR_IMAGE", operatorImage);
+      assertThat(pinned.all(Pod.class)).as("helm test").isNotEmpty()
+          .allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(operatorImage));
+      assertThat(pinned.one(StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .isEqualTo("quay.io/coreos/etcd@" + DIGEST);
+    }
   }
 
   static PodSpec operator(RenderedChart chart) {

@@ -78,6 +78,60 @@ class ValuesSchemaTest {
     assertThat(result.stderr()).contains("Additional property " + leaf + " is not allowed");
   }
 
+  /** The operator copies supervisor.securityContext into every session pod: it must not reach the node. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"privileged\":true}|supervisor.securityContext.privileged: supervisor.securityContext.privileged does not match: false",
+      "{\"allowPrivilegeEscalation\":true}|supervisor.securityContext.allowPrivilegeEscalation: supervisor.securityContext.allowPrivilegeEscalation does not match: false",
+      "{\"capabilities\":{\"add\":[\"NET_ADMIN\"]}}|supervisor.securityContext.capabilities.add: Array must have at most 0 items",
+      "{\"runAsUser\":0}|supervisor.securityContext.runAsUser: Must be greater than or equal to 1",
+      "{\"runAsNonRoot\":false}|supervisor.securityContext.runAsNonRoot: supervisor.securityContext.runAsNonRoot does not match: true",
+      "{\"seccompProfile\":{\"type\":\"Unconfined\"}}|supervisor.securityContext.seccompProfile.type: supervisor.securityContext.seccompProfile.type must be one of the following",
+      "{\"privilegd\":true}|Additional property privilegd is not allowed",
+  })
+  void theSupervisorsSecurityContextCannotReachTheNode(String securityContext, String message) {
+    HelmResult result = CHART.template("t", "tether-system", "--set-json", "supervisor.securityContext=" + securityContext);
+    assertThat(result.exitCode()).as(result.stdout()).isNotZero();
+    assertThat(result.stderr()).contains("values don't meet the specifications of the schema").contains(message);
+  }
+
+  @Test
+  void httpsEndpointsNeedTheCaThatVerifiesThem() {
+    HelmResult without = CHART.template("t", "tether-system", "--set", "etcd.endpoints[0]=https://etcd:2379");
+    assertThat(without.exitCode()).isNotZero();
+    assertThat(without.stderr()).contains("etcd.tls.existingSecret: String length must be greater than or equal to 1");
+    HelmResult blank = CHART.template("t", "tether-system", "--set", "etcd.endpoints[0]=http://etcd-0:2379",
+        "--set", "etcd.endpoints[1]=https://etcd-1:2379", "--set", "etcd.tls.existingSecret=");
+    assertThat(blank.exitCode()).as("one https endpoint among others is enough").isNotZero();
+    assertThat(blank.stderr()).contains("etcd.tls.existingSecret: String length must be greater than or equal to 1");
+    assertThat(CHART.template("t", "tether-system", "--set", "etcd.endpoints[0]=https://etcd:2379",
+        "--set", "etcd.tls.existingSecret=etcd-ca").succeeded()).isTrue();
+    assertThat(CHART.template("t", "tether-system", "--set", "etcd.endpoints[0]=http://etcd:2379").succeeded())
+        .as("plain http needs no CA").isTrue();
+    assertThat(CHART.template("t", "tether-system", "--set", "etcd.quickstart.enabled=true").succeeded())
+        .as("the quickstart etcd brings its own CA").isTrue();
+  }
+
+  @Test
+  void theQuickstartEtcdAndExplicitEndpointsExcludeEachOther() {
+    HelmResult both = CHART.template("t", "tether-system", "--set", "etcd.quickstart.enabled=true",
+        "--set", "etcd.endpoints[0]=http://etcd:2379");
+    assertThat(both.exitCode()).as("the quickstart etcd would run unused").isNotZero();
+    assertThat(both.stderr()).contains("etcd.endpoints: Array must have at most 0 items");
+    assertThat(CHART.template("t", "tether-system", "--set", "etcd.quickstart.enabled=false",
+        "--set", "etcd.endpoints[0]=http://etcd:2379").succeeded()).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"image.digest", "etcd.quickstart.image.digest"})
+  void aDigestIsSha256AndSixtyFourHexDigits(String key) {
+    for (String bad : new String[] {"latest", "sha256:abc", "sha512:" + "a".repeat(64), "sha256:" + "A".repeat(64)}) {
+      HelmResult result = CHART.template("t", "tether-system", "--set", key + "=" + bad);
+      assertThat(result.exitCode()).as(bad).isNotZero();
+      assertThat(result.stderr()).contains(key + ": Does not match pattern");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"500ms", "20s", "1m30s", "2h"})
   void acceptsDurations(String duration) {

@@ -26,7 +26,9 @@ import java.util.List;
  * entry point. Its checkpoint API listens on localhost only, where the agent reaches it at
  * http://127.0.0.1:8765; the kubelet probes it, and scrapers read its metrics, on {@value #PROBE_PORT}. The pod is
  * Ready only once the supervisor has checked what to restore (and while it is not fenced). It gets the same
- * TETHER_* identity and checkpoint mount as the agent (added by the pod factory).
+ * TETHER_* identity as the agent (added by the pod factory), but the checkpoint volume at the fixed
+ * {@value #CHECKPOINT_DIR}, not at the session's mountPath: a mountPath such as /app or /opt/java would otherwise
+ * hide the supervisor's classpath or JVM behind files the agent controls.
  *
  * <p>Where the cluster runs native sidecars (Kubernetes 1.29+), the supervisor is an init container with
  * {@code restartPolicy: Always}: the kubelet starts it first, stops it only after the agent has exited, and
@@ -40,12 +42,8 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
   /** The supervisor's non-root user; the default pod fsGroup, so that it may write a fresh volume. */
   public static final long USER = 65532L;
   public static final String TMP_VOLUME = "tether-supervisor-tmp";
-  /**
-   * Where the supervisor sees the checkpoint volume, whatever the template's mountPath: a mountPath of
-   * {@code /app} or {@code /opt/java} would otherwise hide the supervisor's own classpath or JVM behind the
-   * volume, which the agent can write.
-   */
-  public static final String CHECKPOINT_DIR = "/var/lib/tether-supervisor/checkpoints";
+  /** Where the supervisor finds the checkpoint volume, whatever the session's mountPath. */
+  public static final String CHECKPOINT_DIR = "/var/lib/tether/checkpoints";
   /** The namespace's etcd credentials; mounted into the supervisor container only, never into the agent's. */
   public static final String CREDENTIALS_VOLUME = "tether-etcd-credentials";
   /** Read-only for the owner and the pod's fsGroup, which the supervisor's user is in. */
@@ -53,6 +51,8 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
   private static final long DEFAULT_GRACE_SECONDS = 30;
   /** Left of the pod's grace period after the supervisor's own deadline, to close and exit. */
   private static final long EXIT_MARGIN_SECONDS = 2;
+  /** See {@link #command()} for how the JVM's parts share it. */
+  static final String MEMORY_LIMIT = "320Mi";
 
   private final String image;
   private final List<EnvVar> storeEnv;
@@ -73,22 +73,19 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
         .withName(CONTAINER)
         .withImage(image)
         // The root file system is read-only: the JVM's temporary files go to the container's own /tmp.
-        .withCommand("java", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp", "-cp", "@/app/jib-classpath-file",
-            "dev.tether.supervisor.SupervisorMain")
+        .withCommand(command())
         .withEnv(env(session, spec))
         .withSecurityContext(securityContext)
         .addNewPort().withName("tether-metrics").withContainerPort(PROBE_PORT).withProtocol("TCP").endPort()
         .withReadinessProbe(probe("/readyz", 1, 2, 1))
         .withLivenessProbe(probe("/healthz", 3, 10, 6))
         .addToVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
-        .addToVolumeMounts(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(CHECKPOINT_DIR)
-            .build())
         .addToVolumeMounts(new VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
             .withMountPath(CheckpointStoreSettings.CREDENTIALS_DIR).withReadOnly(true).build())
         .withNewResources()
           .addToRequests("cpu", new Quantity("50m"))
           .addToRequests("memory", new Quantity("96Mi"))
-          .addToLimits("memory", new Quantity("256Mi"))
+          .addToLimits("memory", new Quantity(MEMORY_LIMIT))
         .endResources()
         .build();
     if (nativeSidecar) {
@@ -118,10 +115,22 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
     writableVolume(spec);
   }
 
+  /**
+   * The memory limit is for the whole process, the heap only part of it: 40% heap (128Mi), direct buffers (the
+   * etcd client's Netty pool, NIO's temporary buffers) capped at 64Mi, and metaspace, code cache and thread
+   * stacks (about 80Mi for this classpath) fit below the limit with room to spare. With 75% heap of 256Mi the
+   * rest had 64Mi, and a busy supervisor risked an OOMKill by the kernel instead of an error the JVM reports.
+   */
+  static List<String> command() {
+    return List.of("java", "-XX:MaxRAMPercentage=40", "-XX:MaxDirectMemorySize=64m", "-Djava.io.tmpdir=/tmp",
+        "-cp", "@/app/jib-classpath-file", "dev.tether.supervisor.SupervisorMain");
+  }
+
   private List<EnvVar> env(AgentSession session, PodSpec spec) {
     long grace = spec.getTerminationGracePeriodSeconds() == null ? DEFAULT_GRACE_SECONDS
         : spec.getTerminationGracePeriodSeconds();
     List<EnvVar> env = new ArrayList<>(storeEnv);
+    // The pod factory mounts the checkpoint volume where this says (see SessionPodFactory#wire).
     env.add(env(Tether.ENV_CHECKPOINT_DIR, CHECKPOINT_DIR));
     env.add(env("TETHER_RESTORE_POLICY", session.getSpec().getCheckpoint().getRestorePolicy().name()));
     env.add(env("TETHER_RETAIN", Integer.toString(session.getSpec().getCheckpoint().getRetain())));
@@ -163,11 +172,13 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
     return new EnvVarBuilder().withName(name).withValue(value).build();
   }
 
-  /** Restricted Pod Security: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
+  /** Restricted Pod Security: non-root user and group, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
   public static SecurityContext restricted() {
     return new SecurityContextBuilder()
         .withRunAsNonRoot(true)
         .withRunAsUser(USER)
+        // Without it the process's primary group is the image's, gid 0 (root) in most images.
+        .withRunAsGroup(USER)
         .withAllowPrivilegeEscalation(false)
         .withReadOnlyRootFilesystem(true)
         .withNewCapabilities().withDrop("ALL").endCapabilities()

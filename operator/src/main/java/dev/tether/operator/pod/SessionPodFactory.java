@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Builds the pod of one incarnation from the session's template: checkpoint volume, TETHER_* identity,
@@ -141,21 +142,23 @@ public final class SessionPodFactory {
   }
 
   /**
-   * Gives a container the session's identity and the checkpoint volume at the template's mountPath. A container
-   * a decorator added that already mounts the volume (the supervisor, at a path of its own) keeps its mount and
-   * its own value of any identity variable; templates may not use those names (see SessionSpecValidator).
+   * Gives a container the identity and the checkpoint volume. A container that sets a TETHER_* variable itself
+   * keeps its own value; one that names its own {@value Tether#ENV_CHECKPOINT_DIR} gets the volume there instead
+   * of at the session's mountPath. Only decorators do either (the validator refuses TETHER_* in templates): the
+   * supervisor's checkpoint directory is a fixed path that no mountPath reaches.
    */
   private static void wire(Container c, List<EnvVar> identity, String mountPath) {
     List<EnvVar> own = c.getEnv() == null ? List.of() : c.getEnv();
+    Set<String> ownNames = own.stream().map(EnvVar::getName).collect(Collectors.toSet());
     List<EnvVar> env = new ArrayList<>();
-    identity.stream().filter(e -> own.stream().noneMatch(o -> o.getName().equals(e.getName()))).forEach(env::add);
+    identity.stream().filter(e -> !ownNames.contains(e.getName())).forEach(env::add);
     env.addAll(own);
     c.setEnv(env);
+    String dir = own.stream().filter(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()) && e.getValue() != null)
+        .map(EnvVar::getValue).findFirst().orElse(mountPath);
     List<io.fabric8.kubernetes.api.model.VolumeMount> mounts = new ArrayList<>(
         c.getVolumeMounts() == null ? List.of() : c.getVolumeMounts());
-    if (mounts.stream().noneMatch(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))) {
-      mounts.add(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(mountPath).build());
-    }
+    mounts.add(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(dir).build());
     c.setVolumeMounts(mounts);
   }
 

@@ -76,6 +76,10 @@ public final class SessionSpecValidator {
       problems.add("spec.checkpoint.mountPath must not be /: the volume would hide the image's file system");
     } else if (List.of(mountPath.split("/")).stream().anyMatch(seg -> seg.equals(".") || seg.equals(".."))) {
       problems.add("spec.checkpoint.mountPath " + mountPath + " must not contain '.' or '..' segments");
+    } else {
+      SystemPaths.shadowed(mountPath).ifPresent(system -> problems.add("spec.checkpoint.mountPath " + mountPath
+          + " would hide " + system + ", which the containers' images and the kubelet need; choose a directory of "
+          + "its own, e.g. the default " + SupervisorSidecar.CHECKPOINT_DIR));
     }
     var size = spec.getCheckpoint().getSize();
     if (size != null) {

@@ -74,6 +74,32 @@ class SupervisorSidecarTest {
   }
 
   @Test
+  void theSupervisorFindsTheVolumeAtItsFixedPathWhateverTheSessionsMountPath() {
+    for (boolean nativeSidecar : List.of(false, true)) {
+      AgentSession session = session();
+      session.getSpec().getCheckpoint().setMountPath("/workspace/state");
+      Pod pod = pod(session, nativeSidecar);
+      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
+      if (pod.getSpec().getInitContainers() != null) {
+        all.addAll(pod.getSpec().getInitContainers());
+      }
+      Container supervisor = all.stream().filter(c -> c.getName().equals(Tether.SUPERVISOR_CONTAINER)).findFirst()
+          .orElseThrow();
+      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
+      assertThat(supervisor.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+      assertThat(supervisor.getEnv()).filteredOn(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()))
+          .as("one value, no duplicate from the identity").singleElement()
+          .satisfies(e -> assertThat(e.getValue()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+      assertThat(agent.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/workspace/state"));
+      assertThat(env(agent)).containsEntry(Tether.ENV_CHECKPOINT_DIR, "/workspace/state");
+      assertThat(env(supervisor)).as("the rest of the identity").containsEntry("TETHER_EPOCH", "4")
+          .containsEntry("TETHER_SESSION_NAME", "s1");
+    }
+  }
+
+  @Test
   void aFreshBlockVolumeIsWritableForTheNonRootSupervisor() {
     Pod pod = pod(session(), false);
     assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(SupervisorSidecar.USER);
@@ -86,6 +112,24 @@ class SupervisorSidecarTest {
     assertThat(kept.getSpec().getSecurityContext().getFsGroup()).as("the template's own fsGroup is kept")
         .isEqualTo(2000L);
     assertThat(kept.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(1000L);
+  }
+
+  @Test
+  void theSupervisorRunsAsItsOwnNonRootGroupAndItsJvmFitsItsMemoryLimit() {
+    Container supervisor = pod(session(), false).getSpec().getContainers().get(1);
+    assertThat(supervisor.getSecurityContext().getRunAsUser()).isEqualTo(SupervisorSidecar.USER);
+    assertThat(supervisor.getSecurityContext().getRunAsGroup()).as("not the image's gid 0")
+        .isEqualTo(SupervisorSidecar.USER);
+    long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+        supervisor.getResources().getLimits().get("memory")).longValueExact();
+    String heapPercent = supervisor.getCommand().stream().filter(a -> a.startsWith("-XX:MaxRAMPercentage="))
+        .findFirst().orElseThrow().substring("-XX:MaxRAMPercentage=".length());
+    String direct = supervisor.getCommand().stream().filter(a -> a.startsWith("-XX:MaxDirectMemorySize="))
+        .findFirst().orElseThrow().substring("-XX:MaxDirectMemorySize=".length());
+    long heap = limit * Long.parseLong(heapPercent) / 100;
+    long directBytes = Long.parseLong(direct.replace("m", "")) * 1024 * 1024;
+    long nonHeap = 80L * 1024 * 1024; // metaspace, code cache, thread stacks, GC structures
+    assertThat(heap + directBytes + nonHeap).as("heap + direct + the rest below the limit").isLessThan(limit);
   }
 
   @Test

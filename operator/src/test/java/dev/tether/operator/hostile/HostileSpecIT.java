@@ -175,6 +175,14 @@ class HostileSpecIT {
         s -> s.getSpec().getCheckpoint().setMountPath("/")));
     cases.add(invalid("mountPath with dot-dot", "must not contain '.' or '..' segments",
         s -> s.getSpec().getCheckpoint().setMountPath("/var/lib/../../etc")));
+    cases.add(invalid("mountPath over the supervisor's classpath", "spec.checkpoint.mountPath /app would hide /app",
+        s -> s.getSpec().getCheckpoint().setMountPath("/app")));
+    cases.add(invalid("mountPath over the JVM", "spec.checkpoint.mountPath /opt/java/openjdk would hide /opt",
+        s -> s.getSpec().getCheckpoint().setMountPath("/opt/java/openjdk")));
+    cases.add(invalid("mountPath over the ServiceAccount token", "spec.checkpoint.mountPath /var/run would hide "
+        + "/var/run/secrets", s -> s.getSpec().getCheckpoint().setMountPath("/var/run")));
+    cases.add(invalid("mountPath over /etc", "spec.checkpoint.mountPath /etc would hide /etc",
+        s -> s.getSpec().getCheckpoint().setMountPath("/etc/")));
     cases.add(invalid("mountPath on another mount", "clashes with volumeMount 'scratch'", s -> {
       addVolume(s, emptyDir("scratch"));
       addMount(s, "scratch", "/var/lib/tether/checkpoints/");

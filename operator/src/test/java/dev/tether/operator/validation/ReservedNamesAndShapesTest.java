@@ -54,6 +54,27 @@ class ReservedNamesAndShapesTest {
   }
 
   @Test
+  void aMountPathThatHidesSystemOrSupervisorPathsIsRefused() {
+    for (String[] bad : new String[][] {{"/app", "/app"}, {"/opt/java/openjdk", "/opt"}, {"/opt", "/opt"},
+        {"/proc/self", "/proc"}, {"/sys", "/sys"}, {"/dev", "/dev"}, {"/etc/", "/etc"}, {"/usr/local/lib", "/usr"},
+        {"/bin", "/bin"}, {"/sbin", "/sbin"}, {"/lib", "/lib"}, {"/lib64", "/lib64"},
+        {"/var/run/secrets/kubernetes.io", "/var/run/secrets"}, {"/var", "/var/run/secrets"},
+        {"/var/lib/tether", "/var/lib/tether"}, {"/var/lib", "/var/lib/tether"}, {"//usr//", "/usr"}}) {
+      AgentSession session = Sessions.agent("team-a", "s");
+      session.getSpec().getCheckpoint().setMountPath(bad[0]);
+      assertThat(validator.validate(session)).as(bad[0]).singleElement()
+          .satisfies(p -> assertThat(p).startsWith("spec.checkpoint.mountPath ")
+              .contains(" would hide " + bad[1] + ", which the containers' images and the kubelet need"));
+    }
+    for (String fine : new String[] {"/var/lib/tether/checkpoints", "/var/lib/tether/agent", "/data", "/home/agent",
+        "/workspace/state", "/application", "/optional", "/var/lib/agent", "/srv/etc"}) {
+      AgentSession session = Sessions.agent("team-a", "s");
+      session.getSpec().getCheckpoint().setMountPath(fine);
+      assertThat(validator.validate(session)).as(fine).isEmpty();
+    }
+  }
+
+  @Test
   void aSizeThatIsNoPositiveQuantityIsRefused() {
     for (String bad : new String[] {"lots", "-1Gi", "0", "1Gx"}) {
       AgentSession session = Sessions.agent("team-a", "s");
