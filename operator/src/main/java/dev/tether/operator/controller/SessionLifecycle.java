@@ -153,6 +153,10 @@ public final class SessionLifecycle {
       events.normal(session, "Completed", "the agent finished in incarnation " + status.getEpoch());
       return;
     }
+    if (PodView.isTerminating(pod) && PodView.node(pod) == null && neverOnANode(r)) {
+      startAgain(r); // being removed before it was ever scheduled: it can never run
+      return;
+    }
     Optional<Loss> lost = loss(r, pod);
     if (lost.isPresent()) {
       if (!heldByGuard(r, lost.get())) {
