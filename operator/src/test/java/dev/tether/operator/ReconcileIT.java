@@ -114,6 +114,30 @@ class ReconcileIT {
     assertThat(bed.pods(ns, "beta")).extracting(p -> p.getMetadata().getName()).containsExactly("beta-2");
   }
 
+  /** A pod removed before it reached a node is another start, not a migration (nothing of it ran). */
+  @Test
+  void aPodGoneBeforeItReachedANodeIsStartedAgainWithoutAMigration() {
+    String empty = bed.newPool();
+    bed.create(bed.session(ns, "early", empty));
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().pods().inNamespace(ns).withName("early-1").get() != null);
+    bed.client().pods().inNamespace(ns).withName("early-1").withGracePeriod(0).delete();
+
+    AgentSession started = bed.awaitSession(ns, "early", s -> s.getStatus() != null && s.getStatus().getEpoch() == 2);
+    assertThat(started.getStatus().getMigration()).isNull();
+    assertThat(started.getStatus().getMigrations()).isNullOrEmpty();
+    assertThat(started.getStatus().getPhase()).isEqualTo(SessionPhase.Pending);
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> bed.client().v1().events().inNamespace(ns).list().getItems()
+        .stream().anyMatch(e -> "StartedAgain".equals(e.getReason()) && "Normal".equals(e.getType())
+            && e.getMessage().contains("early-1") && e.getMessage().contains("incarnation 2")));
+    assertThat(bed.client().v1().events().inNamespace(ns).list().getItems())
+        .noneMatch(e -> "PodDeleted".equals(e.getReason()));
+
+    bed.addNode(empty, "late");
+    AgentSession s = bed.awaitRunning(ns, "early", 2);
+    assertThat(s.getStatus().getMigrations()).isNullOrEmpty();
+    assertThat(bed.pods(ns, "early")).extracting(p -> p.getMetadata().getName()).containsExactly("early-2");
+  }
+
   @Test
   void anEvictedPodIsReplacedWithTheNextEpoch() {
     bed.create(bed.session(ns, "gamma", pool));

@@ -7,11 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -173,11 +176,25 @@ final class BlobStore {
     }
   }
 
-  /** Opens and hashes a blob; empty when the file is missing. */
+  /**
+   * Opens and hashes a blob; empty when the file is missing. Links are never followed and only a regular file
+   * is read: the volume is writable by the agent, which could point {@code N.blob} at a file of the supervisor
+   * (a link) or make it block every reader (a FIFO).
+   */
   Optional<Opened> open(long sequence) throws IOException {
+    Path path = path(sequence);
+    BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    if (!attributes.isRegularFile()) {
+      throw new NotARegularFileException(path, attributes.isSymbolicLink() ? "a symbolic link" : "not a regular file");
+    }
     FileChannel channel;
     try {
-      channel = FileChannel.open(path(sequence), StandardOpenOption.READ);
+      channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -231,6 +248,13 @@ final class BlobStore {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** A blob path that is a link, a directory or a special file: never read, and treated like a corrupt blob. */
+  static final class NotARegularFileException extends FileSystemException {
+    NotARegularFileException(Path path, String what) {
+      super(path.toString(), null, what);
     }
   }
 }

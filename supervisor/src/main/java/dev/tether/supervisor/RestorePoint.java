@@ -34,7 +34,14 @@ record RestorePoint(Manifest manifest, BlobStore.Opened blob, boolean fallback, 
     List<Long> failed = new ArrayList<>();
     String firstFailure = null;
     for (Manifest manifest : newestFirst) {
-      Optional<BlobStore.Opened> opened = blobs.openForRestore(manifest);
+      Optional<BlobStore.Opened> opened;
+      try {
+        opened = blobs.openForRestore(manifest);
+      } catch (BlobStore.NotARegularFileException e) {
+        failed.add(manifest.sequence());
+        firstFailure = firstFailure == null ? "BlobNotARegularFile" : firstFailure;
+        continue;
+      }
       String failure;
       if (opened.isEmpty()) {
         failure = "BlobMissing";

@@ -59,7 +59,12 @@ final class Rollback {
           + manifests.stream().map(m -> "#" + m.sequence()).collect(Collectors.joining(", ")) + ")"));
     }
     Manifest manifest = wanted.get();
-    Optional<BlobStore.Opened> opened = blobs.openForRestore(manifest);
+    Optional<BlobStore.Opened> opened;
+    try {
+      opened = blobs.openForRestore(manifest);
+    } catch (BlobStore.NotARegularFileException e) {
+      return Optional.of(refused("BlobNotARegularFile: the blob of checkpoint #" + target + " is " + e.getReason()));
+    }
     if (opened.isEmpty()) {
       return Optional.of(refused("BlobMissing: the blob of checkpoint #" + target + " is not on the volume"
           + (manifest.object() == null ? "" : " nor in the object store")));

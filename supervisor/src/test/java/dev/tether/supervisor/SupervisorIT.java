@@ -167,6 +167,31 @@ class SupervisorIT {
     assertThat(AgentClient.json(new String(zombieRead.body(), UTF_8)).path("error").asText()).isEqualTo("fenced");
   }
 
+  /**
+   * The agent can write the volume: a blob replaced by a link is never followed, even to a file with the right
+   * bytes (it could as well point at a file of the supervisor's), and the restore falls back as for bit rot.
+   */
+  @Test
+  void aBlobReplacedByALinkIsNotFollowed() throws IOException {
+    AgentClient first = readyAgent(incarnation(config(1)));
+    byte[] good = "good".getBytes(UTF_8);
+    committed(first.post(good, Map.of("step", "1")));
+    committed(first.post("newest".getBytes(UTF_8), Map.of("step", "2")));
+    started.get(0).close();
+    started.clear();
+    Path blob = volume.resolve("checkpoints/2.blob");
+    Path elsewhere = Files.move(blob, volume.resolve("elsewhere"));
+    Files.createSymbolicLink(blob, elsewhere);
+
+    AgentClient next = readyAgent(incarnation(config(2)));
+    HttpResponse<byte[]> latest = next.latest();
+    assertThat(latest.statusCode()).isEqualTo(200);
+    assertThat(latest.body()).isEqualTo(good);
+    assertThat(latest.headers().firstValue("X-Tether-Restore-Reason"))
+        .contains("BlobNotARegularFile: sequence 2 failed verification, restored 1");
+    assertThat(operator.restore(session, 2).orElseThrow().fallback()).isTrue();
+  }
+
   @Test
   void aCorruptedNewestBlobFallsBackToThePreviousOne() throws IOException {
     AgentClient first = readyAgent(incarnation(config(1)));

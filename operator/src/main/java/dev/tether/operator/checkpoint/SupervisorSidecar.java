@@ -40,6 +40,12 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
   /** The supervisor's non-root user; the default pod fsGroup, so that it may write a fresh volume. */
   public static final long USER = 65532L;
   public static final String TMP_VOLUME = "tether-supervisor-tmp";
+  /**
+   * Where the supervisor sees the checkpoint volume, whatever the template's mountPath: a mountPath of
+   * {@code /app} or {@code /opt/java} would otherwise hide the supervisor's own classpath or JVM behind the
+   * volume, which the agent can write.
+   */
+  public static final String CHECKPOINT_DIR = "/var/lib/tether-supervisor/checkpoints";
   /** The namespace's etcd credentials; mounted into the supervisor container only, never into the agent's. */
   public static final String CREDENTIALS_VOLUME = "tether-etcd-credentials";
   /** Read-only for the owner and the pod's fsGroup, which the supervisor's user is in. */
@@ -75,6 +81,8 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
         .withReadinessProbe(probe("/readyz", 1, 2, 1))
         .withLivenessProbe(probe("/healthz", 3, 10, 6))
         .addToVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build())
+        .addToVolumeMounts(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(CHECKPOINT_DIR)
+            .build())
         .addToVolumeMounts(new VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
             .withMountPath(CheckpointStoreSettings.CREDENTIALS_DIR).withReadOnly(true).build())
         .withNewResources()
@@ -114,6 +122,7 @@ public final class SupervisorSidecar implements SessionPodFactory.PodDecorator {
     long grace = spec.getTerminationGracePeriodSeconds() == null ? DEFAULT_GRACE_SECONDS
         : spec.getTerminationGracePeriodSeconds();
     List<EnvVar> env = new ArrayList<>(storeEnv);
+    env.add(env(Tether.ENV_CHECKPOINT_DIR, CHECKPOINT_DIR));
     env.add(env("TETHER_RESTORE_POLICY", session.getSpec().getCheckpoint().getRestorePolicy().name()));
     env.add(env("TETHER_RETAIN", Integer.toString(session.getSpec().getCheckpoint().getRetain())));
     env.add(env("TETHER_SUPERVISOR_PORT", Integer.toString(PORT)));

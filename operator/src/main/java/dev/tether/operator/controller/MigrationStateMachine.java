@@ -280,26 +280,34 @@ public final class MigrationStateMachine {
     if (session.getSpec().getCheckpoint().getAccessMode() != AccessMode.ReadWriteOnce) {
       return true;
     }
-    var stuck = volumes.attachedTo(claim, m.getFromNode());
+    // Any node, not only the lost one: a pod of an older incarnation may have held it elsewhere, and the new pod
+    // would wait on a Multi-Attach error with nothing in status saying why.
+    var stuck = volumes.attachments(claim);
     if (stuck.isEmpty()) {
       return true;
     }
-    if (volumes.replaceable(session) && nodeFailureOf.apply(session, m.getFromNode()).isPresent()) {
+    List<String> on = stuck.stream().map(va -> va.getSpec().getNodeName()).distinct().sorted().toList();
+    if (volumes.replaceable(session) && on.stream().anyMatch(n -> nodeFailureOf.apply(session, n).isPresent())) {
       // The node is gone and the object store has what the volume has: restore from there into a fresh volume
       // instead of waiting minutes for the detach. A live node's volume detaches by itself in seconds.
-      replaceVolume(r, m, claim, "is still attached to failed node " + m.getFromNode());
+      replaceVolume(r, m, claim, "is still attached to failed node " + String.join(", ", on));
       return true;
     }
     Duration timeout = Durations.parse(session.getSpec().getFailover().getVolumeDetachTimeout());
     Instant since = Times.parse(m.getFencedAt());
+    String nodes = String.join(", ", on);
     if (since != null && since.plus(timeout).isBefore(r.now())) {
-      String message = "volume " + claim.getSpec().getVolumeName() + " is still attached to " + m.getFromNode()
+      String message = "volume " + claim.getSpec().getVolumeName() + " is still attached to " + nodes
           + " " + Duration.between(since, r.now()).toSeconds() + "s after fencing (timeout "
           + session.getSpec().getFailover().getVolumeDetachTimeout() + ")";
-      if (volumes.mayForceDetachFrom(m.getFromNode())) {
-        volumes.forceDetach(stuck);
-        events.warning(session, "VolumeForceDetached", message + "; deleted its VolumeAttachment");
-      } else {
+      var detachable = stuck.stream().filter(va -> volumes.mayForceDetachFrom(va.getSpec().getNodeName())).toList();
+      if (!detachable.isEmpty()) {
+        volumes.forceDetach(detachable);
+        events.warning(session, "VolumeForceDetached", message + "; deleted its VolumeAttachment"
+            + (detachable.size() == 1 ? "" : "s") + " to " + String.join(", ", detachable.stream()
+                .map(va -> va.getSpec().getNodeName()).distinct().sorted().toList()));
+      }
+      if (detachable.size() < stuck.size()) {
         r.degraded("VolumeStuck", message);
       }
       waiting(r, "WaitingForVolume", message);
@@ -307,7 +315,7 @@ public final class MigrationStateMachine {
       return false;
     }
     waiting(r, "WaitingForVolume", "waiting for volume " + claim.getSpec().getVolumeName() + " to detach from "
-        + m.getFromNode());
+        + nodes);
     r.wakeIn(since == null ? RECHECK : Duration.between(r.now(), since.plus(timeout)).plusMillis(100));
     return false;
   }

@@ -135,6 +135,10 @@ public final class SessionLifecycle {
       r.progressing("Starting", "incarnation " + status.getEpoch() + " is starting");
       return;
     }
+    if (current.isEmpty() && neverOnANode(r)) {
+      startAgain(r);
+      return;
+    }
     if (current.isEmpty()) {
       lose(r, new Loss(Loss.POD_DELETED, "pod " + status.getPodName() + " disappeared", Optional.empty()), null);
       return;
@@ -248,6 +252,30 @@ public final class SessionLifecycle {
             + epoch + ", older than the current " + status.getEpoch());
       }
     }
+  }
+
+  /**
+   * The current incarnation's pod is gone before any pass saw it on a node: its create never happened (an
+   * interrupted pass, a failed create, a pod the apiserver refused before a spec fix) or it was removed while
+   * still unscheduled. Nothing of it ran that a pass knew of, so this is another start, not a migration: no
+   * Warning, no history record, nothing counted against maxMigrations. Its epoch is never used again (a pod of
+   * it may still exist where this pass cannot see it).
+   */
+  private void startAgain(Reconciliation r) {
+    var status = r.status();
+    String gone = status.getPodName();
+    long before = status.getEpoch();
+    long epoch = starter.nextEpoch(r);
+    r.ready("Pending", "starting incarnation " + epoch);
+    r.progressing("Starting", "starting incarnation " + epoch);
+    starter.start(r, epoch, new IncarnationCause(IncarnationCause.STARTED_AGAIN, gone, null), Set.of());
+    events.normal(r.session(), "StartedAgain", "pod " + gone + " of incarnation " + before
+        + " never reached a node and is gone: started incarnation " + status.getEpoch());
+  }
+
+  /** No pass has seen the current incarnation's pod on a node: it is still starting, as far as status knows. */
+  private static boolean neverOnANode(Reconciliation r) {
+    return r.status().getPhase() == SessionPhase.Pending && r.status().getNodeName() == null;
   }
 
   private void lose(Reconciliation r, Loss loss, Pod pod) {

@@ -86,13 +86,14 @@ public final class VolumeGate {
         .map(n -> n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable())).orElse(true);
   }
 
-  public List<VolumeAttachment> attachedTo(PersistentVolumeClaim claim, String node) {
-    if (claim == null || claim.getSpec() == null || claim.getSpec().getVolumeName() == null || node == null) {
+  /** The claim's volume's attachments, to any node. */
+  public List<VolumeAttachment> attachments(PersistentVolumeClaim claim) {
+    if (claim == null || claim.getSpec() == null || claim.getSpec().getVolumeName() == null) {
       return List.of();
     }
     String pv = claim.getSpec().getVolumeName();
     return attachments.get().stream()
-        .filter(va -> va.getSpec() != null && node.equals(va.getSpec().getNodeName())
+        .filter(va -> va.getSpec() != null && va.getSpec().getNodeName() != null
             && va.getSpec().getSource() != null && pv.equals(va.getSpec().getSource().getPersistentVolumeName()))
         .toList();
   }

@@ -8,6 +8,8 @@ package dev.tether.operator.pod;
 public record IncarnationCause(String reason, String previousPod, String previousNode, Long rollbackTo) {
   public static final String FIRST_START = "FirstStart";
   public static final String RESUMED = "Resumed";
+  /** The previous incarnation's pod was gone before it reached a node. */
+  public static final String STARTED_AGAIN = "StartedAgain";
 
   public static IncarnationCause firstStart() {
     return new IncarnationCause(FIRST_START, null, null, null);

@@ -140,15 +140,22 @@ public final class SessionPodFactory {
     }
   }
 
+  /**
+   * Gives a container the session's identity and the checkpoint volume at the template's mountPath. A container
+   * a decorator added that already mounts the volume (the supervisor, at a path of its own) keeps its mount and
+   * its own value of any identity variable; templates may not use those names (see SessionSpecValidator).
+   */
   private static void wire(Container c, List<EnvVar> identity, String mountPath) {
-    List<EnvVar> env = new ArrayList<>(identity);
-    if (c.getEnv() != null) {
-      env.addAll(c.getEnv());
-    }
+    List<EnvVar> own = c.getEnv() == null ? List.of() : c.getEnv();
+    List<EnvVar> env = new ArrayList<>();
+    identity.stream().filter(e -> own.stream().noneMatch(o -> o.getName().equals(e.getName()))).forEach(env::add);
+    env.addAll(own);
     c.setEnv(env);
     List<io.fabric8.kubernetes.api.model.VolumeMount> mounts = new ArrayList<>(
         c.getVolumeMounts() == null ? List.of() : c.getVolumeMounts());
-    mounts.add(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(mountPath).build());
+    if (mounts.stream().noneMatch(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))) {
+      mounts.add(new VolumeMountBuilder().withName(Tether.CHECKPOINT_VOLUME).withMountPath(mountPath).build());
+    }
     c.setVolumeMounts(mounts);
   }
 

@@ -60,7 +60,7 @@ class SupervisorSidecarTest {
     assertThat(supervisor.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(supervisor.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(supervisor.getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath())
-        .contains(SupervisorSidecar.TMP_VOLUME + ":/tmp", Tether.CHECKPOINT_VOLUME + ":/var/lib/tether/checkpoints");
+        .contains(SupervisorSidecar.TMP_VOLUME + ":/tmp", Tether.CHECKPOINT_VOLUME + ":" + SupervisorSidecar.CHECKPOINT_DIR);
     assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> {
       assertThat(v.getName()).isEqualTo(SupervisorSidecar.TMP_VOLUME);
       assertThat(v.getEmptyDir()).isNotNull();
@@ -170,6 +170,31 @@ class SupervisorSidecarTest {
           });
       Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
       assertThat(agent.getEnv()).noneMatch(e -> e.getName().startsWith("TETHER_ETCD_"));
+    }
+  }
+
+  /** A template's mountPath moves the volume in the agent's containers only: it cannot hide the supervisor's files. */
+  @Test
+  void theSupervisorSeesTheVolumeAtItsOwnPathWhateverTheTemplatesMountPath() {
+    for (boolean nativeSidecar : List.of(false, true)) {
+      AgentSession session = session();
+      session.getSpec().getCheckpoint().setMountPath("/app");
+      Pod pod = pod(session, nativeSidecar);
+      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
+      if (pod.getSpec().getInitContainers() != null) {
+        all.addAll(pod.getSpec().getInitContainers());
+      }
+      Container supervisor = all.stream().filter(c -> c.getName().equals(Tether.SUPERVISOR_CONTAINER)).findFirst()
+          .orElseThrow();
+      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
+      assertThat(supervisor.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+      assertThat(supervisor.getVolumeMounts()).noneMatch(m -> m.getMountPath().equals("/app"));
+      assertThat(supervisor.getEnv()).filteredOn(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()))
+          .singleElement().satisfies(e -> assertThat(e.getValue()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+      assertThat(agent.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/app"));
+      assertThat(env(agent)).containsEntry(Tether.ENV_CHECKPOINT_DIR, "/app");
     }
   }
 }

@@ -14,6 +14,7 @@ import dev.tether.operator.OperatorTestBed;
 import dev.tether.operator.status.Conditions;
 import dev.tether.testbed.sim.SimulatedNode;
 import dev.tether.operator.support.Times;
+import io.fabric8.kubernetes.api.model.storage.VolumeAttachmentBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -180,6 +181,44 @@ class FencingIT extends FailoverTestBase {
     assertThat(onlyMigration(s).getReason()).isEqualTo("NodeFailed");
     assertThat(hasCondition(s, Conditions.DEGRADED, "False", "AsExpected")).isTrue();
     assertThat(podNames(bed, ns, "stuck")).containsExactly("stuck-2");
+  }
+
+  /**
+   * The volume gate looks at every node, not only the lost one: an attachment an older incarnation left on
+   * another dead node would make the new pod wait on Multi-Attach with nothing in status saying why.
+   */
+  @Test
+  void aVolumeStillAttachedToAnotherDeadNodeIsReportedUntilItDetaches() {
+    AgentSession held = Failover.rwo(bed, ns, "held", pool, FencingPolicy.ForceDelete);
+    held.getSpec().getFailover().setVolumeDetachTimeout("3s");
+    bed.create(held);
+    bed.awaitRunning(ns, "held", 1);
+    String pv = bed.client().persistentVolumeClaims().inNamespace(ns).withName("held-checkpoints").get()
+        .getSpec().getVolumeName();
+    SimulatedNode c = bed.addNode(pool, "c");
+    c.crash();
+    // What a dead node that still mounts the volume looks like: its last report lists it, and it is attached.
+    bed.client().nodes().withName(c.name()).editStatus(n -> {
+      n.getStatus().setVolumesInUse(List.of("kubernetes.io/csi/simulated.tether.dev^" + pv));
+      return n;
+    });
+    bed.client().storage().v1().volumeAttachments().resource(new VolumeAttachmentBuilder()
+        .withNewMetadata().withName("stale-" + ns).endMetadata()
+        .withNewSpec().withAttacher("simulated.tether.dev").withNodeName(c.name())
+        .withNewSource().withPersistentVolumeName(pv).endSource().endSpec().build()).create();
+
+    bed.client().pods().inNamespace(ns).withName("held-1").delete();
+    AgentSession waiting = bed.awaitSession(ns, "held", s -> inStep(s, MigrationStep.WaitingForVolume)
+        && hasCondition(s, Conditions.DEGRADED, "True", "VolumeStuck"));
+    assertThat(Failover.condition(waiting, Conditions.DEGRADED).get().getMessage())
+        .contains("still attached to " + c.name()).doesNotContain(a.name());
+    assertThat(podNames(bed, ns, "held")).isEmpty();
+
+    Failover.taintOutOfService(bed, c.name());
+    AgentSession s = bed.awaitRunning(ns, "held", 2);
+    assertThat(onlyMigration(s).getReason()).isEqualTo("PodDeleted");
+    assertThat(podNames(bed, ns, "held")).containsExactly("held-2");
+    assertThat(Failover.attachmentsOf(bed, ns, "held", c.name())).isZero();
   }
 
   @Test
