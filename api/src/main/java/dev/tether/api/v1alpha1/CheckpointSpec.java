@@ -34,6 +34,8 @@ public class CheckpointSpec {
   @Pattern("^/.*")
   @ValidationRule(value = "!self.matches('^/+$')",
       message = "spec.checkpoint.mountPath must not be /: the volume would hide the image's file system")
+  @ValidationRule(value = "!self.matches('/[.][.]?(/|$)')",
+      message = "spec.checkpoint.mountPath must not contain '.' or '..' segments")
   @JsonPropertyDescription("Absolute path where the checkpoint volume is mounted into every container.")
   private String mountPath = DEFAULT_MOUNT_PATH;
 
