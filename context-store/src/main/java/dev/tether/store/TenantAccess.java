@@ -66,6 +66,11 @@ public final class TenantAccess {
     ignoringMissing("delete role", auth.roleDelete(bytes(roleFor(namespace))));
   }
 
+  /** Removes a user; one that is gone already is fine. */
+  public void removeUser(String user) {
+    ignoringMissing("delete user " + user, auth.userDelete(bytes(user)));
+  }
+
   private void grant(String role, String prefix, String user, String password) {
     ignoringExisting("add role " + role, auth.roleAdd(bytes(role)));
     ByteSequence key = bytes(prefix);

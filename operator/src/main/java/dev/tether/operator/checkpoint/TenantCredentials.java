@@ -18,6 +18,9 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Each session namespace's own etcd user, and the Secret {@value CheckpointStoreSettings#TENANT_SECRET} its
@@ -27,8 +30,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * scratch, is issued again with the password the pods already have). A Secret of that name that Tether did
  * not create is left exactly as it is, and so is etcd: the namespace's supervisors use whatever it holds, and
  * the session says so.
+ *
+ * <p>When a namespace's last session goes, {@link #releaseIfLast} removes the user, its role and the Secret
+ * (only if Tether created it). Both run under one lock per namespace, and the release asks whether other
+ * sessions remain only once it holds the lock: a session created meanwhile is either seen, or its
+ * {@link #ensure} runs after the release and issues everything again.
  */
 public final class TenantCredentials {
+  private static final Logger LOG = LoggerFactory.getLogger(TenantCredentials.class);
   /** Marks the Secrets the operator created; a Secret without it is the admin's, or a tenant's. */
   public static final Map<String, String> LABELS = Map.of(Tether.LABEL_MANAGED_BY, Tether.MANAGER);
   static final int PASSWORD_LENGTH = 32;
@@ -44,6 +53,7 @@ public final class TenantCredentials {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Instant> provisioned = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   public TenantCredentials(KubernetesClient client, TenantAccess access, Clock clock) {
     this.client = client;
@@ -58,6 +68,57 @@ public final class TenantCredentials {
 
   /** Empty once the namespace's Secret and etcd user agree; else what stands in the way. */
   public Optional<Problem> ensure(String namespace) {
+    synchronized (lock(namespace)) {
+      return ensureLocked(namespace);
+    }
+  }
+
+  /**
+   * Removes the namespace's etcd user and role, and its Secret if Tether created it, unless {@code othersRemain}
+   * answers true (asked under the namespace's lock). A Secret the operator may not delete (RBAC) stays, and is
+   * used again by the namespace's next session; the etcd user goes all the same.
+   *
+   * @return what was removed, for the session's Event; empty when nothing was
+   */
+  public Optional<String> releaseIfLast(String namespace, BooleanSupplier othersRemain) {
+    synchronized (lock(namespace)) {
+      if (othersRemain.getAsBoolean()) {
+        return Optional.empty();
+      }
+      provisioned.remove(namespace);
+      String user = userFor(namespace);
+      Resource<Secret> resource = client.secrets().inNamespace(namespace)
+          .withName(CheckpointStoreSettings.TENANT_SECRET);
+      Secret secret = resource.get();
+      if (secret != null && isTethers(secret)) {
+        String named = decoded(secret, "username");
+        user = named == null ? user : named;
+      }
+      access.removeUser(user);
+      access.revokeTenant(namespace);
+      String removed = "etcd user " + user + " and role " + TenantAccess.roleFor(namespace);
+      if (secret == null || !isTethers(secret)) {
+        return Optional.of(removed);
+      }
+      try {
+        resource.delete();
+        return Optional.of(removed + " and the Secret " + CheckpointStoreSettings.TENANT_SECRET);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN) {
+          throw e;
+        }
+        LOG.warn("namespace {}: kept the Secret {}, the operator may not delete Secrets ({}); the namespace's "
+            + "next session uses it again", namespace, CheckpointStoreSettings.TENANT_SECRET, e.getMessage());
+        return Optional.of(removed);
+      }
+    }
+  }
+
+  private Object lock(String namespace) {
+    return locks.computeIfAbsent(namespace, n -> new Object());
+  }
+
+  private Optional<Problem> ensureLocked(String namespace) {
     Instant last = provisioned.get(namespace);
     if (last != null && clock.instant().isBefore(last.plus(RECHECK))) {
       return Optional.empty();

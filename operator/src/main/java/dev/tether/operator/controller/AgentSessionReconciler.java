@@ -321,7 +321,32 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       c.names.release(claim, session);
       c.events.normal(session, "VolumeRetained", "reclaimPolicy Retain: kept " + SessionLabels.claimName(session));
     }
+    releaseTenantIfLast(session, client, c);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * The namespace's last session: its etcd user, role and (Tether's) Secret go. Sessions being deleted do not
+   * count, so that two deleted together do not each wait for the other; one created meanwhile issues them again.
+   * A failure leaves them (the next session of the namespace uses them again) and does not hold the deletion.
+   */
+  private void releaseTenantIfLast(AgentSession session, KubernetesClient client, Components c) {
+    if (c.tenants == null) {
+      return;
+    }
+    String ns = session.getMetadata().getNamespace();
+    String uid = session.getMetadata().getUid();
+    try {
+      // From the apiserver, not the informer: a session created a moment ago must be seen.
+      c.tenants.releaseIfLast(ns, () -> client.resources(AgentSession.class).inNamespace(ns).list().getItems()
+              .stream().anyMatch(s -> !uid.equals(s.getMetadata().getUid())
+                  && s.getMetadata().getDeletionTimestamp() == null))
+          .ifPresent(removed -> c.events.normal(session, "TenantCredentialsRemoved",
+              "last session of namespace " + ns + ": removed the " + removed));
+    } catch (RuntimeException e) {
+      LOG.warn("namespace {}: could not remove its checkpoint store credentials after its last session: {}", ns,
+          e.getMessage());
+    }
   }
 
   /**

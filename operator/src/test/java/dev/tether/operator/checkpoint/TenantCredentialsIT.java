@@ -240,6 +240,90 @@ class TenantCredentialsIT {
         .isEqualTo(secret.getMetadata().getResourceVersion());
   }
 
+  @Test
+  void theLastSessionOfANamespaceTakesItsUserRoleAndSecretAlong() throws Exception {
+    String ns = Namespaces.create(client(), "tenant-gone");
+    createSession(ns, "first");
+    createSession(ns, "second");
+    Secret secret = awaitSecret(ns);
+    try (ContextStore tenant = ContextStore.connect(as(secret))) {
+      awaitEpoch(tenant, SessionKey.of(ns, "first"));
+      awaitEpoch(tenant, SessionKey.of(ns, "second"));
+    }
+    String user = value(secret, "username");
+    String role = TenantCredentials.userFor(ns);
+
+    deleteSession(ns, "first");
+    try (ContextStore tenant = ContextStore.connect(as(secret))) {
+      assertThat(tenant.epoch(SessionKey.of(ns, "second"))).as("another session remains: its user works")
+          .isGreaterThanOrEqualTo(1);
+    }
+    assertThat(client().secrets().inNamespace(ns).withName(CheckpointStoreSettings.TENANT_SECRET).get()
+        .getMetadata().getResourceVersion()).isEqualTo(secret.getMetadata().getResourceVersion());
+    assertThat(users()).contains(user);
+    assertThat(roles()).contains(role);
+
+    deleteSession(ns, "second");
+    await("the user and role removed").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> {
+          assertThat(users()).doesNotContain(user);
+          assertThat(roles()).doesNotContain(role);
+        });
+    assertThat(client().secrets().inNamespace(ns).withName(CheckpointStoreSettings.TENANT_SECRET).get()).isNull();
+    try (ContextStore tenant = ContextStore.connect(as(secret))) {
+      assertThatThrownBy(() -> tenant.epoch(SessionKey.of(ns, "second"))).isInstanceOf(StoreAccessDeniedException.class);
+    }
+
+    // A new first session issues everything again, with a new password.
+    createSession(ns, "third");
+    Secret again = awaitSecret(ns);
+    assertThat(value(again, "password")).isNotEqualTo(value(secret, "password"));
+    try (ContextStore tenant = ContextStore.connect(as(again))) {
+      awaitEpoch(tenant, SessionKey.of(ns, "third"));
+    }
+  }
+
+  @Test
+  void aForeignSecretStaysWhenTheLastSessionGoes() {
+    String ns = Namespaces.create(client(), "tenant-foreign-gone");
+    Secret foreign = client().resource(new SecretBuilder()
+        .withNewMetadata().withName(CheckpointStoreSettings.TENANT_SECRET).withNamespace(ns).endMetadata()
+        .addToStringData("username", "hand-made").addToStringData("password", "kept-as-is")
+        .build()).create();
+    createSession(ns, "agent");
+    await("the session reconciled").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .until(() -> client().resources(AgentSession.class).inNamespace(ns).withName("agent").get().getStatus(),
+            status -> status != null);
+
+    deleteSession(ns, "agent");
+    Secret after = client().secrets().inNamespace(ns).withName(CheckpointStoreSettings.TENANT_SECRET).get();
+    assertThat(after).isNotNull();
+    assertThat(after.getMetadata().getResourceVersion()).isEqualTo(foreign.getMetadata().getResourceVersion());
+  }
+
+  /** Deletes the session and waits until the operator's cleanup let it go. */
+  private static void deleteSession(String namespace, String name) {
+    client().resources(AgentSession.class).inNamespace(namespace).withName(name).delete();
+    await(name + " deleted").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .until(() -> client().resources(AgentSession.class).inNamespace(namespace).withName(name).get() == null);
+  }
+
+  private static java.util.List<String> users() throws Exception {
+    try (Client root = rootClient()) {
+      return root.getAuthClient().userList().get(10, TimeUnit.SECONDS).getUsers();
+    }
+  }
+
+  private static java.util.List<String> roles() throws Exception {
+    try (Client root = rootClient()) {
+      return root.getAuthClient().roleList().get(10, TimeUnit.SECONDS).getRoles();
+    }
+  }
+
+  private static Client rootClient() {
+    return Client.builder().endpoints(etcd.endpoint()).user(bytes("root")).password(bytes(ROOT_PASSWORD)).build();
+  }
+
   private static ByteSequence bytes(String text) {
     return ByteSequence.from(text, StandardCharsets.UTF_8);
   }
