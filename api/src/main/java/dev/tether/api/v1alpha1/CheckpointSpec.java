@@ -6,14 +6,8 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 
-// Mirrors SessionSpecValidator (the source of truth on apiservers before 1.25, which drop the rule).
-@ValidationRule(value = "!has(self.objectStore) || !has(self.objectStore.mode) "
-    + "|| self.objectStore.mode != 'Asynchronous' || !has(self.retain) || self.retain >= 2",
-    message = "spec.checkpoint.objectStore.mode Asynchronous needs spec.checkpoint.retain >= 2: the newest uploaded "
-        + "checkpoint is kept while a newer one waits for its upload")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CheckpointSpec {
   public static final String DEFAULT_MOUNT_PATH = "/var/lib/tether/checkpoints";
@@ -32,10 +26,6 @@ public class CheckpointSpec {
 
   @Default(DEFAULT_MOUNT_PATH)
   @Pattern("^/.*")
-  @ValidationRule(value = "!self.matches('^/+$')",
-      message = "spec.checkpoint.mountPath must not be /: the volume would hide the image's file system")
-  @ValidationRule(value = "!self.matches('/[.][.]?(/|$)')",
-      message = "spec.checkpoint.mountPath must not contain '.' or '..' segments")
   @JsonPropertyDescription("Absolute path where the checkpoint volume is mounted into every container.")
   private String mountPath = DEFAULT_MOUNT_PATH;
 
