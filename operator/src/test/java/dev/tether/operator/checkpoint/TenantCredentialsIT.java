@@ -26,6 +26,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import dev.tether.store.TenantAccess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -299,6 +303,40 @@ class TenantCredentialsIT {
     Secret after = client().secrets().inNamespace(ns).withName(CheckpointStoreSettings.TENANT_SECRET).get();
     assertThat(after).isNotNull();
     assertThat(after.getMetadata().getResourceVersion()).isEqualTo(foreign.getMetadata().getResourceVersion());
+  }
+
+  /** The chart's RBAC before it grants delete on Secrets: the Secret stays, the etcd user goes all the same. */
+  @Test
+  void aRefusedSecretDeleteLeavesTheSecretAndStillRemovesTheUser() throws Exception {
+    String ns = Namespaces.create(client(), "tenant-rbac");
+    String user = "secrets-get-create";
+    client().resource(new RoleBuilder().withNewMetadata().withName(user).withNamespace(ns).endMetadata()
+        .addNewRule().withApiGroups("").withResources("secrets").withVerbs("get", "create").endRule().build()).create();
+    client().resource(new RoleBindingBuilder().withNewMetadata().withName(user).withNamespace(ns).endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "Role", user)
+        .addNewSubject().withKind("User").withName(user).withApiGroup("rbac.authorization.k8s.io").endSubject()
+        .build()).create();
+    try (KubernetesClient limited = new KubernetesClientBuilder().withConfig(plane.configFor(user)).build();
+         ContextStore root = ContextStore.connect(StoreConfig.of(etcd.endpoint())
+             .withCredentials("root", ROOT_PASSWORD))) {
+      TenantCredentials credentials = new TenantCredentials(limited, new TenantAccess(root), java.time.Clock.systemUTC());
+      assertThat(credentials.ensure(ns)).isEmpty();
+      assertThat(users()).contains(TenantCredentials.userFor(ns));
+
+      assertThat(credentials.releaseIfLast(ns, () -> true)).as("another session remains").isEmpty();
+      assertThat(users()).contains(TenantCredentials.userFor(ns));
+
+      assertThat(credentials.releaseIfLast(ns, () -> false)).hasValueSatisfying(removed -> assertThat(removed)
+          .contains(TenantCredentials.userFor(ns)).doesNotContain("Secret"));
+      assertThat(users()).doesNotContain(TenantCredentials.userFor(ns));
+      assertThat(roles()).doesNotContain(TenantCredentials.userFor(ns));
+      assertThat(client().secrets().inNamespace(ns).withName(CheckpointStoreSettings.TENANT_SECRET).get())
+          .as("kept: the operator may not delete it").isNotNull();
+
+      // The namespace's next session uses the kept Secret again.
+      assertThat(credentials.ensure(ns)).isEmpty();
+      assertThat(users()).contains(TenantCredentials.userFor(ns));
+    }
   }
 
   /** Deletes the session and waits until the operator's cleanup let it go. */
