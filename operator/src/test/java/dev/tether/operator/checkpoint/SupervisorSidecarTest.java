@@ -44,6 +44,19 @@ class SupervisorSidecarTest {
         .build(session, 4, IncarnationCause.firstStart(), Set.of());
   }
 
+  /** Containers and init containers: the supervisor is one or the other. */
+  private static List<Container> allContainers(Pod pod) {
+    List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
+    if (pod.getSpec().getInitContainers() != null) {
+      all.addAll(pod.getSpec().getInitContainers());
+    }
+    return all;
+  }
+
+  private static Container container(Pod pod, String name) {
+    return allContainers(pod).stream().filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
+  }
+
   private static Map<String, String> env(Container c) {
     return c.getEnv().stream().filter(e -> e.getValue() != null)
         .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
@@ -73,29 +86,31 @@ class SupervisorSidecarTest {
         .containsEntry("TETHER_EPOCH", "4");
   }
 
+  /**
+   * A template's mountPath moves the volume in the agent's containers only: it cannot hide the supervisor's
+   * files (/app holds its classpath; the validator refuses such paths too, the pod layout does not rely on it).
+   */
   @Test
   void theSupervisorFindsTheVolumeAtItsFixedPathWhateverTheSessionsMountPath() {
-    for (boolean nativeSidecar : List.of(false, true)) {
-      AgentSession session = session();
-      session.getSpec().getCheckpoint().setMountPath("/workspace/state");
-      Pod pod = pod(session, nativeSidecar);
-      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
-      if (pod.getSpec().getInitContainers() != null) {
-        all.addAll(pod.getSpec().getInitContainers());
+    for (String mountPath : List.of("/workspace/state", "/app")) {
+      for (boolean nativeSidecar : List.of(false, true)) {
+        AgentSession session = session();
+        session.getSpec().getCheckpoint().setMountPath(mountPath);
+        Pod pod = pod(session, nativeSidecar);
+        Container supervisor = container(pod, Tether.SUPERVISOR_CONTAINER);
+        Container agent = container(pod, "agent");
+        assertThat(supervisor.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+            .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+        assertThat(supervisor.getVolumeMounts()).noneMatch(m -> m.getMountPath().equals(mountPath));
+        assertThat(supervisor.getEnv()).filteredOn(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()))
+            .as("one value, no duplicate from the identity").singleElement()
+            .satisfies(e -> assertThat(e.getValue()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
+        assertThat(agent.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
+            .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(mountPath));
+        assertThat(env(agent)).containsEntry(Tether.ENV_CHECKPOINT_DIR, mountPath);
+        assertThat(env(supervisor)).as("the rest of the identity").containsEntry("TETHER_EPOCH", "4")
+            .containsEntry("TETHER_SESSION_NAME", "s1");
       }
-      Container supervisor = all.stream().filter(c -> c.getName().equals(Tether.SUPERVISOR_CONTAINER)).findFirst()
-          .orElseThrow();
-      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
-      assertThat(supervisor.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
-          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
-      assertThat(supervisor.getEnv()).filteredOn(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()))
-          .as("one value, no duplicate from the identity").singleElement()
-          .satisfies(e -> assertThat(e.getValue()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
-      assertThat(agent.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
-          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/workspace/state"));
-      assertThat(env(agent)).containsEntry(Tether.ENV_CHECKPOINT_DIR, "/workspace/state");
-      assertThat(env(supervisor)).as("the rest of the identity").containsEntry("TETHER_EPOCH", "4")
-          .containsEntry("TETHER_SESSION_NAME", "s1");
     }
   }
 
@@ -198,10 +213,7 @@ class SupervisorSidecarTest {
             assertThat(v.getSecret().getSecretName()).isEqualTo(CheckpointStoreSettings.TENANT_SECRET);
             assertThat(v.getSecret().getDefaultMode()).isEqualTo(0440);
           });
-      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
-      if (pod.getSpec().getInitContainers() != null) {
-        all.addAll(pod.getSpec().getInitContainers());
-      }
+      List<Container> all = allContainers(pod);
       assertThat(all).filteredOn(c -> c.getVolumeMounts().stream()
               .anyMatch(m -> SupervisorSidecar.CREDENTIALS_VOLUME.equals(m.getName())))
           .singleElement().satisfies(c -> {
@@ -212,33 +224,8 @@ class SupervisorSidecarTest {
                   assertThat(m.getReadOnly()).isTrue();
                 });
           });
-      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
+      Container agent = container(pod, "agent");
       assertThat(agent.getEnv()).noneMatch(e -> e.getName().startsWith("TETHER_ETCD_"));
-    }
-  }
-
-  /** A template's mountPath moves the volume in the agent's containers only: it cannot hide the supervisor's files. */
-  @Test
-  void theSupervisorSeesTheVolumeAtItsOwnPathWhateverTheTemplatesMountPath() {
-    for (boolean nativeSidecar : List.of(false, true)) {
-      AgentSession session = session();
-      session.getSpec().getCheckpoint().setMountPath("/app");
-      Pod pod = pod(session, nativeSidecar);
-      List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
-      if (pod.getSpec().getInitContainers() != null) {
-        all.addAll(pod.getSpec().getInitContainers());
-      }
-      Container supervisor = all.stream().filter(c -> c.getName().equals(Tether.SUPERVISOR_CONTAINER)).findFirst()
-          .orElseThrow();
-      Container agent = all.stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
-      assertThat(supervisor.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
-          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
-      assertThat(supervisor.getVolumeMounts()).noneMatch(m -> m.getMountPath().equals("/app"));
-      assertThat(supervisor.getEnv()).filteredOn(e -> Tether.ENV_CHECKPOINT_DIR.equals(e.getName()))
-          .singleElement().satisfies(e -> assertThat(e.getValue()).isEqualTo(SupervisorSidecar.CHECKPOINT_DIR));
-      assertThat(agent.getVolumeMounts()).filteredOn(m -> Tether.CHECKPOINT_VOLUME.equals(m.getName()))
-          .singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/app"));
-      assertThat(env(agent)).containsEntry(Tether.ENV_CHECKPOINT_DIR, "/app");
     }
   }
 }
