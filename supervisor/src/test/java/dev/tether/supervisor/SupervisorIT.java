@@ -210,12 +210,7 @@ class SupervisorIT {
    */
   @Test
   void aBlobReplacedByALinkIsNotFollowed() throws IOException {
-    AgentClient first = readyAgent(incarnation(config(1)));
-    byte[] good = "good".getBytes(UTF_8);
-    committed(first.post(good, Map.of("step", "1")));
-    committed(first.post("newest".getBytes(UTF_8), Map.of("step", "2")));
-    started.get(0).close();
-    started.clear();
+    byte[] good = twoCheckpointsOfAStoppedIncarnation();
     Path blob = volume.resolve("checkpoints/2.blob");
     Path elsewhere = Files.move(blob, volume.resolve("elsewhere"));
     Files.createSymbolicLink(blob, elsewhere);
@@ -229,14 +224,23 @@ class SupervisorIT {
     assertThat(operator.restore(session, 2).orElseThrow().fallback()).isTrue();
   }
 
-  @Test
-  void aCorruptedNewestBlobFallsBackToThePreviousOne() throws IOException {
+  /**
+   * Incarnation 1 commits "good" (step 1), then "newest" (step 2), and stops: the volume holds 1.blob and 2.blob
+   * for the next incarnation. Returns the older checkpoint's bytes.
+   */
+  private byte[] twoCheckpointsOfAStoppedIncarnation() throws IOException {
     AgentClient first = readyAgent(incarnation(config(1)));
     byte[] good = "good".getBytes(UTF_8);
     committed(first.post(good, Map.of("step", "1")));
     committed(first.post("newest".getBytes(UTF_8), Map.of("step", "2")));
     started.get(0).close();
     started.clear();
+    return good;
+  }
+
+  @Test
+  void aCorruptedNewestBlobFallsBackToThePreviousOne() throws IOException {
+    byte[] good = twoCheckpointsOfAStoppedIncarnation();
     Files.write(volume.resolve("checkpoints/2.blob"), "bit rot".getBytes(UTF_8));
 
     AgentClient next = readyAgent(incarnation(config(2)));
