@@ -285,15 +285,15 @@ public final class MigrationStateMachine {
       return true;
     }
     List<String> on = stuck.stream().map(va -> va.getSpec().getNodeName()).distinct().sorted().toList();
+    String nodes = String.join(", ", on);
     if (volumes.replaceable(session) && on.stream().anyMatch(n -> nodeFailureOf.apply(session, n).isPresent())) {
       // The node is gone and the object store has what the volume has: restore from there into a fresh volume
       // instead of waiting minutes for the detach. A live node's volume detaches by itself in seconds.
-      replaceVolume(r, m, claim, "is still attached to failed node " + String.join(", ", on));
+      replaceVolume(r, m, claim, "is still attached to failed node " + nodes);
       return true;
     }
     Duration timeout = Durations.parse(session.getSpec().getFailover().getVolumeDetachTimeout());
     Instant since = Times.parse(m.getFencedAt());
-    String nodes = String.join(", ", on);
     if (since != null && since.plus(timeout).isBefore(r.now())) {
       String message = "volume " + claim.getSpec().getVolumeName() + " is still attached to " + nodes
           + " " + Duration.between(since, r.now()).toSeconds() + "s after fencing (timeout "

@@ -111,12 +111,8 @@ public final class SessionLifecycle {
     }
     if (status.getEpoch() == 0 || status.getPhase() == SessionPhase.Suspended) {
       boolean resumed = status.getPhase() == SessionPhase.Suspended;
-      long epoch = starter.nextEpoch(r);
-      status.setPhase(SessionPhase.Pending);
-      r.ready("Pending", "starting incarnation " + epoch);
-      r.progressing("Starting", "starting incarnation " + epoch);
-      starter.start(r, epoch, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(), status.getNodeName())
-          : IncarnationCause.firstStart(), Set.of());
+      startIncarnation(r, resumed ? new IncarnationCause(IncarnationCause.RESUMED, status.getPodName(),
+          status.getNodeName()) : IncarnationCause.firstStart());
       if (resumed) {
         events.normal(session, "Resumed", "resumed with incarnation " + status.getEpoch());
       } else {
@@ -269,12 +265,18 @@ public final class SessionLifecycle {
     var status = r.status();
     String gone = status.getPodName();
     long before = status.getEpoch();
-    long epoch = starter.nextEpoch(r);
-    r.ready("Pending", "starting incarnation " + epoch);
-    r.progressing("Starting", "starting incarnation " + epoch);
-    starter.start(r, epoch, new IncarnationCause(IncarnationCause.STARTED_AGAIN, gone, null), Set.of());
+    startIncarnation(r, new IncarnationCause(IncarnationCause.STARTED_AGAIN, gone, null));
     events.normal(r.session(), "StartedAgain", "pod " + gone + " of incarnation " + before
         + " never reached a node and is gone: started incarnation " + status.getEpoch());
+  }
+
+  /** A new incarnation outside a migration (first start, resume, start again): nothing of the last one to fence. */
+  private void startIncarnation(Reconciliation r, IncarnationCause cause) {
+    long epoch = starter.nextEpoch(r);
+    r.status().setPhase(SessionPhase.Pending);
+    r.ready("Pending", "starting incarnation " + epoch);
+    r.progressing("Starting", "starting incarnation " + epoch);
+    starter.start(r, epoch, cause, Set.of());
   }
 
   /** No pass has seen the current incarnation's pod on a node: it is still starting, as far as status knows. */
