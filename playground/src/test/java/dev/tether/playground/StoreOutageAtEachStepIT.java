@@ -10,13 +10,10 @@ import dev.tether.api.v1alpha1.MigrationStep;
 import dev.tether.api.v1alpha1.SessionPhase;
 import dev.tether.store.Manifest;
 import dev.tether.store.SessionKey;
+import dev.tether.testbed.sim.OutOfServiceTaint;
 import dev.tether.testbed.sim.SimulatedNode;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Taint;
-import io.fabric8.kubernetes.api.model.TaintBuilder;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +26,6 @@ import org.junit.jupiter.api.Test;
 class StoreOutageAtEachStepIT {
   static final Duration TIMEOUT = Duration.ofSeconds(90);
   static final int STEPS = 600;
-  static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
 
   final SessionCluster bed = PlaygroundBed.get();
 
@@ -69,10 +65,10 @@ class StoreOutageAtEachStepIT {
     a.crash();
     try {
       awaitStep(ns, "stuck", MigrationStep.WaitingForVolume);
-      outage(ns, "stuck", () -> taintOutOfService(a.name()));
+      outage(ns, "stuck", () -> OutOfServiceTaint.add(bed.client(), a.name()));
       assertRestoredOnce(ns, "stuck", 2);
     } finally {
-      untaint(a.name());
+      OutOfServiceTaint.remove(bed.client(), a.name());
       a.heal();
     }
   }
@@ -161,23 +157,5 @@ class StoreOutageAtEachStepIT {
     await().atMost(TIMEOUT).until(() -> bed.store().latest(key).map(Manifest::epoch).orElse(0L) == epoch);
     await().atMost(TIMEOUT).until(() -> PlaygroundBed.get(ns, name).getStatus().getConditions().stream()
         .noneMatch(c -> "CheckpointStoreUnavailable".equals(c.getReason())));
-  }
-
-  private void untaint(String node) {
-    bed.client().nodes().withName(node).edit(n -> {
-      if (n.getSpec().getTaints() != null) {
-        n.getSpec().setTaints(n.getSpec().getTaints().stream().filter(t -> !OUT_OF_SERVICE.equals(t.getKey())).toList());
-      }
-      return n;
-    });
-  }
-
-  private void taintOutOfService(String node) {
-    bed.client().nodes().withName(node).edit(n -> {
-      List<Taint> taints = new ArrayList<>(n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
-      taints.add(new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
-      n.getSpec().setTaints(taints);
-      return n;
-    });
   }
 }

@@ -9,10 +9,10 @@ import dev.tether.api.v1alpha1.MigrationRecord;
 import dev.tether.api.v1alpha1.MigrationStep;
 import dev.tether.operator.OperatorTestBed;
 import dev.tether.operator.status.Conditions;
+import dev.tether.testbed.sim.OutOfServiceTaint;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +23,7 @@ import java.util.Optional;
 
 /** What the failover tests share: session variants, status look-ups, and the recovery-time report. */
 final class Failover {
-  static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
+  static final String OUT_OF_SERVICE = OutOfServiceTaint.KEY;
 
   private Failover() {}
 
@@ -83,13 +83,7 @@ final class Failover {
 
   /** What the kubelet would do for an administrator who confirmed the machine is down. */
   static void taintOutOfService(OperatorTestBed bed, String node) {
-    bed.client().nodes().withName(node).edit(n -> {
-      List<io.fabric8.kubernetes.api.model.Taint> taints = new ArrayList<>(
-          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
-      taints.add(new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
-      n.getSpec().setTaints(taints);
-      return n;
-    });
+    OutOfServiceTaint.add(bed.client(), node);
   }
 
   static boolean hasOutOfServiceTaint(OperatorTestBed bed, String node) {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AttachDetachController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AttachDetachController.class);
-  static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
+  static final String OUT_OF_SERVICE = OutOfServiceTaint.KEY;
 
   private final KubernetesClient client;
   private final ClusterInformers informers;
