@@ -43,6 +43,7 @@ public final class Supervisor implements AutoCloseable {
   private final Thread startup;
   private final ObjectStoreTier tier;
   private final ObjectStoreUploads uploads;
+  private final LongPolls longPolls = new LongPolls();
 
   private Supervisor(SupervisorConfig config) throws IOException {
     this.config = config;
@@ -56,15 +57,18 @@ public final class Supervisor implements AutoCloseable {
       this.watch = store.watch(config.session(), this::onEvent);
       this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
       AtomicInteger threads = new AtomicInteger();
-      // Long polls hold a thread each; bounded so a misbehaving client cannot exhaust the pod.
-      this.httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 60, TimeUnit.SECONDS,
+      // Bounded so a misbehaving client cannot exhaust the pod. Long polls may take only LongPolls.MAX of the
+      // threads, so HTTP_THREADS stay for everything else.
+      int threadCount = HTTP_THREADS + LongPolls.MAX;
+      this.httpThreads = new ThreadPoolExecutor(threadCount, threadCount, 60, TimeUnit.SECONDS,
           new LinkedBlockingQueue<>(), r -> {
             Thread thread = new Thread(r, "tether-supervisor-http-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
           });
       server.setExecutor(httpThreads);
-      SupervisorApi api = new SupervisorApi(config, store, blobs, state, writer, metrics);
+      metrics.watchLongPolls(longPolls);
+      SupervisorApi api = new SupervisorApi(config, store, blobs, state, writer, metrics, longPolls);
       api.register(server);
       this.probes = config.lifecycle().probePort() < 0 ? null
           : HttpServer.create(new InetSocketAddress(config.lifecycle().probePort()), 0);

@@ -29,11 +29,13 @@ final class SupervisorApi {
   private final SessionState state;
   private final CheckpointWriter writer;
   private final SupervisorMetrics metrics;
+  private final LongPolls longPolls;
   private final String who;
 
   SupervisorApi(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
-                CheckpointWriter writer, SupervisorMetrics metrics) {
+                CheckpointWriter writer, SupervisorMetrics metrics, LongPolls longPolls) {
     this.config = config;
+    this.longPolls = longPolls;
     this.store = store;
     this.blobs = blobs;
     this.state = state;
@@ -326,6 +328,21 @@ final class SupervisorApi {
       fenced(exchange, state.currentEpoch());
       return;
     }
+    Optional<SessionState.Request> now = state.request().filter(SessionState.Request::pending);
+    if (now.isPresent() || wait.isZero()) {
+      answerPoll(exchange, now);
+      return;
+    }
+    Duration waitFor = wait;
+    if (!longPolls.tryRun(() -> awaitAndAnswer(exchange, waitFor))) {
+      metrics.longPollRefused();
+      exchange.getResponseHeaders().set("Retry-After", "1");
+      Http.error(exchange, 429, "too-many-long-polls", LongPolls.MAX
+          + " long polls are waiting already; poll with one connection, or read GET /v1/session");
+    }
+  }
+
+  private void awaitAndAnswer(HttpExchange exchange, Duration wait) throws IOException {
     Optional<SessionState.Request> pending;
     try {
       pending = state.awaitPendingRequest(wait);
@@ -333,6 +350,10 @@ final class SupervisorApi {
       Thread.currentThread().interrupt();
       pending = Optional.empty();
     }
+    answerPoll(exchange, pending);
+  }
+
+  private void answerPoll(HttpExchange exchange, Optional<SessionState.Request> pending) throws IOException {
     if (pending.isEmpty()) {
       Http.empty(exchange, 204);
       return;

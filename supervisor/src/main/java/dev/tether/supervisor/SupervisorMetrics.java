@@ -39,6 +39,7 @@ final class SupervisorMetrics {
   private final Counter restores;
   private final Counter fallbackRestores;
   private final Counter objectStoreFailures;
+  private final Counter longPollsRefused;
 
   SupervisorMetrics() {
     commitLatency = Timer.builder("tether.supervisor.commit")
@@ -65,6 +66,19 @@ final class SupervisorMetrics {
     objectStoreFailures = Counter.builder("tether.supervisor.object.store.failures")
         .description("Checkpoints refused with 503 because the object store did not take the blob")
         .register(registry);
+    longPollsRefused = Counter.builder("tether.supervisor.long.polls.refused")
+        .description("Long polls refused with 429 because every long-poll thread was taken").register(registry);
+  }
+
+  /** Long polls waiting now, from the pool that holds them. */
+  void watchLongPolls(LongPolls polls) {
+    Gauge.builder("tether.supervisor.long.polls", polls, LongPolls::active)
+        .description("Long polls (GET /v1/checkpoint-request?wait=N) waiting for a checkpoint request")
+        .register(registry);
+  }
+
+  void longPollRefused() {
+    longPollsRefused.increment();
   }
 
   void objectStoreFailed() {

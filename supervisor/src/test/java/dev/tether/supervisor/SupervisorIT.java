@@ -22,6 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -441,5 +444,45 @@ class SupervisorIT {
 
     operator.clearCheckpointRequest(session);
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.session().path("checkpointRequested").isNull());
+  }
+  @Test
+  void longPollsThatTakeEveryLongPollThreadLeaveCommitsAndRestoresServed() throws Exception {
+    AgentClient agent = readyAgent(incarnation(config(1)));
+    committed(agent.post("before".getBytes(UTF_8), Map.of()));
+    // Its own threads: the common pool may have a single one on a small machine.
+    ExecutorService pollers = Executors.newFixedThreadPool(LongPolls.MAX);
+    try {
+      List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
+      for (int i = 0; i < LongPolls.MAX; i++) {
+        polls.add(CompletableFuture.supplyAsync(
+            () -> agent.get("/v1/checkpoint-request?wait=30", Duration.ofSeconds(40)), pollers));
+      }
+      await().atMost(Duration.ofSeconds(15))
+          .until(() -> AgentClient.sample(agent.metrics(), "tether_supervisor_long_polls") == LongPolls.MAX);
+
+      HttpResponse<String> refused = agent.get("/v1/checkpoint-request?wait=30", Duration.ofSeconds(10));
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+      assertThat(AgentClient.json(refused.body()).path("error").asText()).isEqualTo("too-many-long-polls");
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+      // The request pool is free while every long-poll thread waits.
+      committed(agent.post("while polled".getBytes(UTF_8), Map.of()));
+      assertThat(agent.session().path("lastSequence").asLong()).isEqualTo(2);
+      assertThat(new String(agent.latest().body(), UTF_8)).isEqualTo("while polled");
+      assertThat(agent.get("/v1/checkpoint-request", Duration.ofSeconds(5)).statusCode())
+          .as("a poll that does not wait needs no long-poll thread").isEqualTo(204);
+      assertThat(polls).as("answered while the polls still waited").noneMatch(CompletableFuture::isDone);
+
+      operator.requestCheckpoint(session, new CheckpointRequest("move-7", 1, Instant.parse("2030-01-01T00:00:00Z")));
+      assertThat(polls).allSatisfy(poll -> {
+        HttpResponse<String> answer = poll.get(20, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(AgentClient.json(answer.body()).path("requestId").asText()).isEqualTo("move-7");
+      });
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> AgentClient.sample(agent.metrics(), "tether_supervisor_long_polls") == 0);
+      assertThat(AgentClient.sample(agent.metrics(), "tether_supervisor_long_polls_refused_total")).isEqualTo(1);
+    } finally {
+      pollers.shutdownNow();
+    }
   }
 }
