@@ -69,7 +69,7 @@ class SupervisorLifecycleIT {
   @Test
   void theProbePortAnswersHealthAndMetricsOnlyOnEveryAddress() throws IOException {
     Supervisor supervisor = sidecar(1);
-    String address = nonLoopbackAddress();
+    String address = nonLoopbackAddress(supervisor.probePort());
     AgentClient kubelet = new AgentClient("http://" + address + ":" + supervisor.probePort());
     try (var socket = new java.net.Socket()) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> socket.connect(
@@ -87,8 +87,11 @@ class SupervisorLifecycleIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> kubelet.status("/readyz") == 503);
   }
 
-  /** An address of this machine's that is not loopback: where the kubelet's probes come from, in a pod. */
-  private static String nonLoopbackAddress() throws IOException {
+  /**
+   * An address of this machine's that is not loopback, where the kubelet's probes come from in a pod: one that
+   * reaches the probe port, since a machine may also carry interfaces that lead nowhere (a node's bridge torn down).
+   */
+  private static String nonLoopbackAddress(int probePort) throws IOException {
     return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
         .filter(i -> {
           try {
@@ -99,8 +102,18 @@ class SupervisorLifecycleIT {
         })
         .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
         .filter(a -> a instanceof java.net.Inet4Address)
-        .map(InetAddress::getHostAddress).findFirst()
+        .map(InetAddress::getHostAddress)
+        .filter(a -> reaches(a, probePort)).findFirst()
         .orElseThrow(() -> new org.opentest4j.TestAbortedException("no non-loopback IPv4 address here"));
+  }
+
+  private static boolean reaches(String address, int port) {
+    try (var socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(address, port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Test
