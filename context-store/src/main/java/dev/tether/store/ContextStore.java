@@ -350,6 +350,12 @@ public final class ContextStore implements AutoCloseable {
 
     /** The watch was interrupted; it is re-established by itself. Events may have been missed when compacted. */
     default void onError(StoreException error) {}
+
+    /**
+     * etcd had compacted the events the watch missed while it was cut, so it resumed from now: whatever it watches
+     * must be read again. Called once the new watch is in place, so a read made then misses nothing.
+     */
+    default void onResynced() {}
   }
 
   /** A running watch; close it to stop. */

@@ -29,6 +29,8 @@ final class ResumingWatch implements ContextStore.Watch {
   private final ContextStore.Listener listener;
   private final ScheduledExecutorService scheduler;
   private long nextRevision;
+  /** Set when a re-watch had to start from now: the listener is told once that watch is in place. */
+  private boolean resyncing;
   private long backoffMs = INITIAL_BACKOFF_MS;
   private Watch.Watcher watcher;
   private boolean closed;
@@ -75,11 +77,23 @@ final class ResumingWatch implements ContextStore.Watch {
   }
 
   private void onResponse(WatchResponse response) {
+    boolean resynced = false;
     synchronized (this) {
       backoffMs = INITIAL_BACKOFF_MS;
       if (nextRevision == 0 && response.isCreatedNotify()) {
         // Remember where we started, so a re-watch before the first event misses nothing.
         nextRevision = response.getHeader().getRevision() + 1;
+      }
+      if (resyncing && response.isCreatedNotify()) {
+        resyncing = false;
+        resynced = true;
+      }
+    }
+    if (resynced) {
+      try {
+        listener.onResynced();
+      } catch (RuntimeException e) {
+        LOG.warn("watch listener failed to resynchronise: {}", e.toString());
       }
     }
     for (WatchEvent event : response.getEvents()) {
@@ -107,6 +121,7 @@ final class ResumingWatch implements ContextStore.Watch {
       if (failure instanceof CompactedException) {
         // The events we wanted are gone: continue from now and tell the listener to resynchronise.
         nextRevision = 0;
+        resyncing = true;
       }
       failed = watcher;
       watcher = null;

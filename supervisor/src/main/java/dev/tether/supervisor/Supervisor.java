@@ -1,11 +1,14 @@
 package dev.tether.supervisor;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tether.store.CheckpointRequest;
 import dev.tether.store.ContextStore;
+import dev.tether.store.SessionKey;
 import dev.tether.store.StoreEvent;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,7 +57,17 @@ public final class Supervisor implements AutoCloseable {
       this.uploads = new ObjectStoreUploads(config, store, blobs, state, metrics, java.time.Clock.systemUTC());
       CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads);
       // Watch first, then read: a request or epoch change made in between is not missed.
-      this.watch = store.watch(config.session(), this::onEvent);
+      this.watch = store.watch(config.session(), new ContextStore.Listener() {
+        @Override
+        public void onEvent(StoreEvent event) {
+          Supervisor.this.onEvent(event);
+        }
+
+        @Override
+        public void onResynced() {
+          resyncLater();
+        }
+      });
       this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
       AtomicInteger threads = new AtomicInteger();
       // Bounded so a misbehaving client cannot exhaust the pod. Long polls may take only LongPolls.MAX of the
@@ -140,6 +153,35 @@ public final class Supervisor implements AutoCloseable {
   /** This supervisor's own registry, also served as {@code GET /metrics}. */
   public PrometheusMeterRegistry metrics() {
     return metrics.registry();
+  }
+
+  /**
+   * The watch missed events that etcd has compacted since (a newer epoch, a checkpoint request, a stop): read
+   * them instead, off the watch's thread. Without this a fenced incarnation would learn it only from its next
+   * refused commit.
+   */
+  private void resyncLater() {
+    Thread thread = new Thread(this::resync, "tether-supervisor-resync");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void resync() {
+    SessionKey session = config.session();
+    try {
+      long epoch = store.epoch(session);
+      onEvent(new StoreEvent.EpochChanged(session, epoch));
+      Optional<CheckpointRequest> request = store.checkpointRequest(session);
+      onEvent(request.<StoreEvent>map(r -> new StoreEvent.CheckpointRequested(session, r))
+          .orElse(new StoreEvent.CheckpointRequestCleared(session)));
+      store.stopRequest(session).ifPresent(stopEpoch -> onEvent(new StoreEvent.StopRequested(session, stopEpoch)));
+      LOG.info("{} epoch={} read the session's keys again after the watch resumed past compacted events", session,
+          config.epoch());
+    } catch (RuntimeException e) {
+      // The next refused commit still fences; the next resync (or request) reads again.
+      LOG.warn("{} epoch={} could not read the session's keys after the watch resumed: {}", session,
+          config.epoch(), e.toString());
+    }
   }
 
   private void onEvent(StoreEvent event) {

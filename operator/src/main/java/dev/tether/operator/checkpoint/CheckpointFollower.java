@@ -80,8 +80,8 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     }
     long epoch = store.epoch(key);
     Optional<Manifest> newest = store.latest(key);
-    // A watch event that arrived meanwhile is newer than what was read.
-    epochs.putIfAbsent(key, epoch);
+    // A watch event that arrived meanwhile is newer than what was read; epochs only grow.
+    epochs.merge(key, epoch, Math::max);
     newest.ifPresent(m -> latest.merge(key, m, (a, b) -> b.sequence() >= a.sequence() ? b : a));
     loaded.add(key);
   }
@@ -140,7 +140,17 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
       t.setDaemon(true);
       return t;
     });
-    watch = store.watch(this::onEvent);
+    watch = store.watch(new ContextStore.Listener() {
+      @Override
+      public void onEvent(StoreEvent event) {
+        CheckpointFollower.this.onEvent(event);
+      }
+
+      @Override
+      public void onResynced() {
+        resync();
+      }
+    });
     super.start();
   }
 
@@ -169,6 +179,19 @@ public final class CheckpointFollower extends AbstractEventSource<Manifest, Agen
     lastWake.remove(key);
     epochs.remove(key);
     loaded.remove(key);
+  }
+
+  /**
+   * The watch resumed past events etcd had compacted: every session reads the store again on its next pass, and
+   * every known session gets that pass now (a newer epoch or a checkpoint may be among what was missed).
+   */
+  private void resync() {
+    Set<SessionKey> known = new java.util.HashSet<>(loaded);
+    known.addAll(latest.keySet());
+    loaded.clear();
+    uploadsLoaded.clear();
+    LOG.info("the checkpoint watch resumed past compacted events: reading {} sessions again", known.size());
+    known.forEach(this::wake);
   }
 
   private void onEvent(StoreEvent event) {
