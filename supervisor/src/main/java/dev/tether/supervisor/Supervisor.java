@@ -44,14 +44,15 @@ public final class Supervisor implements AutoCloseable {
   private final ObjectStoreTier tier;
   private final ObjectStoreUploads uploads;
 
-  private Supervisor(SupervisorConfig config) throws IOException {
+  private Supervisor(SupervisorConfig config, VolumeSpace volume) throws IOException {
     this.config = config;
     this.tier = config.objectStore() == null ? null : new ObjectStoreTier(config.objectStore());
     this.store = ContextStore.connect(config.store());
     try {
-      BlobStore blobs = new BlobStore(config.checkpointDir(), tier);
+      BlobStore blobs = new BlobStore(config.checkpointDir(), tier, volume);
+      metrics.volumeFreeBytes(blobs::usableSpace);
       this.uploads = new ObjectStoreUploads(config, store, blobs, state, metrics, java.time.Clock.systemUTC());
-      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads);
+      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads, metrics);
       // Watch first, then read: a request or epoch change made in between is not missed.
       this.watch = store.watch(config.session(), this::onEvent);
       this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 0);
@@ -91,7 +92,12 @@ public final class Supervisor implements AutoCloseable {
   }
 
   public static Supervisor start(SupervisorConfig config) throws IOException {
-    return new Supervisor(config);
+    return new Supervisor(config, VolumeSpace.REAL);
+  }
+
+  /** With the checkpoint volume seen through {@code volume}: tests fake a volume that fills up. */
+  static Supervisor start(SupervisorConfig config, VolumeSpace volume) throws IOException {
+    return new Supervisor(config, volume);
   }
 
   public int port() {

@@ -160,9 +160,16 @@ final class SupervisorApi {
     CheckpointWriter.Outcome outcome;
     long start = System.nanoTime();
     try (InputStream body = new RequestBody(exchange.getRequestBody())) {
-      outcome = writer.write(body, metadata);
+      outcome = writer.write(body, length == null ? -1 : Long.parseLong(length.trim()), metadata);
     } catch (BlobStore.TooLargeException e) {
       tooLarge(exchange);
+      return;
+    } catch (BlobStore.InsufficientStorageException e) {
+      // Nothing was committed and the temp file is gone; older blobs were pruned, the newest committed one kept.
+      LOG.warn("{} checkpoint not committed: {}", who, e.getMessage());
+      metrics.refused(CommitResult.INSUFFICIENT_STORAGE);
+      Http.error(exchange, 507, "insufficient-storage", e.getMessage() + "; nothing was committed: retry later,"
+          + " or send a smaller checkpoint");
       return;
     } catch (RequestBody.Incomplete e) {
       Http.error(exchange, 400, "incomplete-body", "the body ended before it was complete: " + e.getMessage());

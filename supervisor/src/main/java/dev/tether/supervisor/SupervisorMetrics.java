@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SupervisorMetrics {
   /** How a {@code POST /v1/checkpoints} ended, as the {@code result} tag. */
   enum CommitResult {
-    COMMITTED, FENCED, UNAVAILABLE, TOO_LARGE;
+    COMMITTED, FENCED, UNAVAILABLE, TOO_LARGE, INSUFFICIENT_STORAGE;
 
     String tag() {
       return name().toLowerCase(Locale.ROOT);
@@ -39,6 +39,7 @@ final class SupervisorMetrics {
   private final Counter restores;
   private final Counter fallbackRestores;
   private final Counter objectStoreFailures;
+  private final Counter volumeFullPrunes;
 
   SupervisorMetrics() {
     commitLatency = Timer.builder("tether.supervisor.commit")
@@ -65,6 +66,32 @@ final class SupervisorMetrics {
     objectStoreFailures = Counter.builder("tether.supervisor.object.store.failures")
         .description("Checkpoints refused with 503 because the object store did not take the blob")
         .register(registry);
+    volumeFullPrunes = Counter.builder("tether.supervisor.volume.full.prunes")
+        .description("Times the checkpoint volume was full and older blobs were deleted ahead of a commit")
+        .register(registry);
+  }
+
+  /** The usable space of the checkpoint volume, read at each scrape; NaN when it cannot be read. */
+  void volumeFreeBytes(VolumeFree free) {
+    Gauge.builder("tether.supervisor.volume.free", free, f -> {
+          try {
+            return f.usableBytes();
+          } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+          }
+        })
+        .baseUnit("bytes").strongReference(true)
+        .description("Usable space left on the checkpoint volume")
+        .register(registry);
+  }
+
+  @FunctionalInterface
+  interface VolumeFree {
+    long usableBytes() throws java.io.IOException;
+  }
+
+  void volumeFullPruned() {
+    volumeFullPrunes.increment();
   }
 
   void objectStoreFailed() {
