@@ -2,7 +2,6 @@ package dev.tether.supervisor;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -172,7 +170,7 @@ final class BlobStore {
     MessageDigest sha256 = sha256();
     long size = 0;
     try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      if (expected > 0 && volume.usableSpace(dir) < expected) {
+      if (expected > 0 && usableSpaceOr(Long.MAX_VALUE) < expected) {
         full.pruneOnce();
       }
       byte[] buffer = new byte[64 * 1024];
@@ -228,15 +226,19 @@ final class BlobStore {
   }
 
   private InsufficientStorageException insufficient(IOException cause, long needed, FullVolume full) {
-    String usable;
+    long usable = usableSpaceOr(-1);
+    return new InsufficientStorageException("the checkpoint volume is full: " + (usable < 0 ? "unknown" : usable)
+        + " bytes left" + (full.pruned() ? " after pruning older checkpoints" : "") + ", the checkpoint needs at least "
+        + needed + " bytes", cause);
+  }
+
+  /** The usable space, or {@code unknown} when the file system does not say. */
+  private long usableSpaceOr(long unknown) {
     try {
-      usable = Long.toString(volume.usableSpace(dir));
-    } catch (IOException | RuntimeException unknown) {
-      usable = "unknown";
+      return volume.usableSpace(dir);
+    } catch (IOException | RuntimeException e) {
+      return unknown;
     }
-    return new InsufficientStorageException("the checkpoint volume is full: " + usable + " bytes left"
-        + (full.pruned() ? " after pruning older checkpoints" : "") + ", the checkpoint needs more than " + needed
-        + " bytes", cause);
   }
 
   /**
