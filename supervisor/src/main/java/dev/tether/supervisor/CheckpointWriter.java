@@ -46,13 +46,15 @@ final class CheckpointWriter {
   private final BlobStore blobs;
   private final SessionState state;
   private final ObjectStoreUploads uploads;
+  private final SupervisorMetrics metrics;
   private final String who;
   private final ReentrantLock lock = new ReentrantLock();
 
   CheckpointWriter(SupervisorConfig config, ContextStore store, BlobStore blobs, SessionState state,
-      ObjectStoreUploads uploads) {
+      ObjectStoreUploads uploads, SupervisorMetrics metrics) {
     this.config = config;
     this.uploads = uploads;
+    this.metrics = metrics;
     this.store = store;
     this.blobs = blobs;
     this.state = state;
@@ -60,16 +62,20 @@ final class CheckpointWriter {
   }
 
   /**
-   * Throws {@link BlobStore.TooLargeException}, IOException, or a StoreException (etcd unreachable). The body is
-   * read and flushed to disk without the lock, so an agent that uploads slowly (or stalls) holds up only its own
-   * checkpoint; the lock covers publishing and the commit, which take milliseconds.
+   * Throws {@link BlobStore.TooLargeException}, {@link BlobStore.InsufficientStorageException} (the volume is
+   * full even after pruning), IOException, or a StoreException (etcd unreachable). The body is read and flushed
+   * to disk without the lock, so an agent that uploads slowly (or stalls) holds up only its own checkpoint; the
+   * lock covers publishing and the commit, which take milliseconds. {@code expectedBytes} is the body's length
+   * when known (else -1): with less room than that, the volume is pruned before the body is read.
    */
-  Outcome write(InputStream body, Map<String, String> metadata) throws IOException {
+  Outcome write(InputStream body, long expectedBytes, Map<String, String> metadata) throws IOException {
     Optional<Outcome> refused = refusal();
     if (refused.isPresent()) {
       return refused.get();
     }
-    BlobStore.Staged staged = blobs.stage(state.lastSequence() + 1, body, config.maxCheckpointBytes());
+    BlobStore.FullVolume full = new BlobStore.FullVolume(this::pruneForSpace);
+    BlobStore.Staged staged = blobs.stage(state.lastSequence() + 1, body, config.maxCheckpointBytes(),
+        expectedBytes, full);
     lock.lock();
     try {
       try {
@@ -82,7 +88,7 @@ final class CheckpointWriter {
         }
         long sequence = state.lastSequence() + 1;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-          if (!blobs.publishNew(staged, sequence)) {
+          if (!blobs.publishNew(staged, sequence, full)) {
             // The name is taken: a checkpoint committed by someone else, or our own attempt that never committed.
             long storedEpoch = store.epoch(config.session());
             if (storedEpoch > config.epoch()) {
@@ -167,6 +173,36 @@ final class CheckpointWriter {
     state.fence(currentEpoch);
     LOG.warn("{} FENCED: epoch {} owns the session; refusing all further writes", who, currentEpoch);
     return new Outcome.Fenced(currentEpoch);
+  }
+
+  /**
+   * The volume is full: deletes the oldest blobs so that only the newest {@code max(1, retain - 1)} committed ones
+   * (and any above the last committed sequence: attempts etcd may have committed after all) remain, and temp files
+   * of earlier attempts. Runs ahead of the commit that needs the room, so the blobs of up to {@code retain - 1}
+   * manifests still in etcd may be gone for a while: a restore falls back over a manifest whose blob is missing
+   * ({@link RestorePoint}, {@code BlobMissing}) to the newest one that is there, and the next commit's retention
+   * deletes those manifests. The newest committed blob is never deleted, so a restore always has one.
+   */
+  private void pruneForSpace() throws IOException {
+    lock.lock();
+    try {
+      long last = state.lastSequence();
+      int keep = Math.max(1, config.retain() - 1);
+      blobs.sweep(last - keep, last);
+      metrics.volumeFullPruned();
+      LOG.warn("{} checkpoint volume full: pruned blobs up to sequence {}, {} bytes usable now", who, last - keep,
+          usableSpace());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String usableSpace() {
+    try {
+      return Long.toString(blobs.usableSpace());
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   /**

@@ -75,7 +75,7 @@ final class Rollback {
       }
       state.lastSequence(store.lastSequence(config.session()));
       try (InputStream in = blob.stream()) {
-        CheckpointWriter.Outcome outcome = writer.write(in, metadata(manifest));
+        CheckpointWriter.Outcome outcome = writer.write(in, blob.size(), metadata(manifest));
         if (outcome instanceof CheckpointWriter.Outcome.Committed committed) {
           return Optional.of(new Result(committed(target, committed.manifest()), false));
         }

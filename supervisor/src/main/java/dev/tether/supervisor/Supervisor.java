@@ -48,14 +48,15 @@ public final class Supervisor implements AutoCloseable {
   private final ObjectStoreUploads uploads;
   private final LongPolls longPolls = new LongPolls();
 
-  private Supervisor(SupervisorConfig config) throws IOException {
+  private Supervisor(SupervisorConfig config, VolumeSpace volume) throws IOException {
     this.config = config;
     this.tier = config.objectStore() == null ? null : new ObjectStoreTier(config.objectStore());
     this.store = ContextStore.connect(config.store());
     try {
-      BlobStore blobs = new BlobStore(config.checkpointDir(), tier);
+      BlobStore blobs = new BlobStore(config.checkpointDir(), tier, volume);
+      metrics.volumeFreeBytes(blobs::usableSpace);
       this.uploads = new ObjectStoreUploads(config, store, blobs, state, metrics, java.time.Clock.systemUTC());
-      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads);
+      CheckpointWriter writer = new CheckpointWriter(config, store, blobs, state, uploads, metrics);
       // Watch first, then read: a request or epoch change made in between is not missed.
       this.watch = store.watch(config.session(), new ContextStore.Listener() {
         @Override
@@ -108,7 +109,12 @@ public final class Supervisor implements AutoCloseable {
   }
 
   public static Supervisor start(SupervisorConfig config) throws IOException {
-    return new Supervisor(config);
+    return new Supervisor(config, VolumeSpace.REAL);
+  }
+
+  /** With the checkpoint volume seen through {@code volume}: tests fake a volume that fills up. */
+  static Supervisor start(SupervisorConfig config, VolumeSpace volume) throws IOException {
+    return new Supervisor(config, volume);
   }
 
   public int port() {

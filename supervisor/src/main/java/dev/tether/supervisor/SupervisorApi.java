@@ -162,7 +162,19 @@ final class SupervisorApi {
     CheckpointWriter.Outcome outcome;
     long start = System.nanoTime();
     try (InputStream body = new RequestBody(exchange.getRequestBody())) {
-      outcome = writer.write(body, metadata);
+      try {
+        outcome = writer.write(body, length == null ? -1 : Long.parseLong(length.trim()), metadata);
+      } catch (BlobStore.InsufficientStorageException e) {
+        // Nothing was committed and the temp file is gone; older blobs were pruned, the newest committed one
+        // kept. The rest of the body is read first: a connection closed on unread bytes is reset, and the agent
+        // would see that instead of the answer.
+        LOG.warn("{} checkpoint not committed: {}", who, e.getMessage());
+        discardRest(body, config.maxCheckpointBytes());
+        metrics.refused(CommitResult.INSUFFICIENT_STORAGE);
+        Http.error(exchange, 507, "insufficient-storage", e.getMessage() + "; nothing was committed: retry later,"
+            + " or send a smaller checkpoint");
+        return;
+      }
     } catch (BlobStore.TooLargeException e) {
       tooLarge(exchange);
       return;
@@ -202,6 +214,22 @@ final class SupervisorApi {
     } else if (outcome instanceof CheckpointWriter.Outcome.Conflict conflict) {
       metrics.refused(CommitResult.UNAVAILABLE);
       Http.error(exchange, 503, "sequence-conflict", conflict.message() + "; retry");
+    }
+  }
+
+  /** Reads and drops what is left of a body, at most {@code max} bytes (the body was within that limit). */
+  private static void discardRest(InputStream body, long max) {
+    byte[] buffer = new byte[64 * 1024];
+    try {
+      for (long left = max; left > 0; ) {
+        int n = body.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException ignored) {
+      // the client is gone: nobody to answer
     }
   }
 

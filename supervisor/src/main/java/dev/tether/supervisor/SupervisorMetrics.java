@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SupervisorMetrics {
   /** How a {@code POST /v1/checkpoints} ended, as the {@code result} tag. */
   enum CommitResult {
-    COMMITTED, FENCED, UNAVAILABLE, TOO_LARGE;
+    COMMITTED, FENCED, UNAVAILABLE, TOO_LARGE, INSUFFICIENT_STORAGE;
 
     String tag() {
       return name().toLowerCase(Locale.ROOT);
@@ -40,6 +40,7 @@ final class SupervisorMetrics {
   private final Counter fallbackRestores;
   private final Counter objectStoreFailures;
   private final Counter longPollsRefused;
+  private final Counter volumeFullPrunes;
 
   SupervisorMetrics() {
     commitLatency = Timer.builder("tether.supervisor.commit")
@@ -67,7 +68,10 @@ final class SupervisorMetrics {
         .description("Checkpoints refused with 503 because the object store did not take the blob")
         .register(registry);
     longPollsRefused = Counter.builder("tether.supervisor.long.polls.refused")
-        .description("Long polls refused with 429 because every long-poll thread was taken").register(registry);
+        .description("Long polls refused with 429 because every long-poll slot was taken").register(registry);
+    volumeFullPrunes = Counter.builder("tether.supervisor.volume.full.prunes")
+        .description("Times the checkpoint volume was full and older blobs were deleted ahead of a commit")
+        .register(registry);
   }
 
   /** Long polls waiting now, from the pool that holds them. */
@@ -79,6 +83,29 @@ final class SupervisorMetrics {
 
   void longPollRefused() {
     longPollsRefused.increment();
+  }
+
+  /** The usable space of the checkpoint volume, read at each scrape; NaN when it cannot be read. */
+  void volumeFreeBytes(VolumeFree free) {
+    Gauge.builder("tether.supervisor.volume.free", free, f -> {
+          try {
+            return f.usableBytes();
+          } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+          }
+        })
+        .baseUnit("bytes").strongReference(true)
+        .description("Usable space left on the checkpoint volume")
+        .register(registry);
+  }
+
+  @FunctionalInterface
+  interface VolumeFree {
+    long usableBytes() throws java.io.IOException;
+  }
+
+  void volumeFullPruned() {
+    volumeFullPrunes.increment();
   }
 
   void objectStoreFailed() {
