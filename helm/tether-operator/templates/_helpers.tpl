@@ -138,9 +138,11 @@ app.kubernetes.io/component: etcd
 Rules for the namespaced resources the operator manages. Bound cluster-wide or per watched namespace.
 */}}
 {{- define "tether-operator.namespacedRules" -}}
+# patch: the finalizer (server-side apply, removed with a JSON patch) and the operator's own spec edits; never
+# update, which would replace the whole object. delete: a finished session past spec.lifecycle.ttlAfterFinished.
 - apiGroups: ["tether.dev"]
   resources: ["agentsessions"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch", "patch", "delete"]
 - apiGroups: ["tether.dev"]
   resources: ["agentsessions/status"]
   verbs: ["get", "patch", "update"]

@@ -46,6 +46,9 @@ class ChartRenderTest {
       ClusterRole sessions = clusterRoleGranting(DEFAULTS, "", "pods").orElseThrow();
       assertThat(verbs(sessions.getRules(), "", "pods"))
           .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
+      assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions"))
+          .as("sessions are patched (finalizer, edits), never replaced; deleted past ttlAfterFinished")
+          .containsExactlyInAnyOrder("get", "list", "watch", "patch", "delete");
       assertThat(verbs(sessions.getRules(), "tether.dev", "agentsessions/finalizers")).containsExactly("update");
       assertThat(verbs(sessions.getRules(), "", "events")).containsExactlyInAnyOrder("get", "list", "watch", "create", "patch");
       assertThat(grants(sessions.getRules(), "events.k8s.io", "events")).as("the operator writes core v1 Events only")

@@ -90,6 +90,23 @@ class OperatorUnderChartRbacIT {
     scenarios.suspendKeepsTheVolumeAndResumeStartsTheNextEpoch(ns, "gamma");
   }
 
+  /**
+   * A finished session past its {@code ttlAfterFinished} is deleted by the operator (delete on sessions), and its
+   * finalizer comes off with a patch: the chart grants no {@code update} on sessions themselves.
+   */
+  @Test
+  void aFinishedSessionPastItsTtlIsDeletedAndGone() {
+    AgentSession session = pool.session(ns, "epsilon");
+    session.getSpec().getLifecycle().setTtlAfterFinished("1s");
+    admin.resource(session).create();
+    AgentSession running = scenarios.awaitRunning(ns, "epsilon", 1);
+    pool.node(running.getStatus().getNodeName()).completePod(ns, "epsilon-1", 0);
+
+    await("session gone").atMost(CoreScenarios.TIMEOUT)
+        .until(() -> admin.resources(AgentSession.class).inNamespace(ns).withName("epsilon").get() == null);
+    await("Expired event").atMost(CoreScenarios.TIMEOUT).until(() -> events("epsilon", "Expired"), n -> n == 1);
+  }
+
   /** Node Leases in kube-node-lease, Nodes, VolumeAttachments, the lost pod's deletion, Events. */
   @Test
   void crashedNodesSessionMigratesToAnotherNode() {
