@@ -73,6 +73,26 @@ class ReconcileIT {
         .isNull();
   }
 
+  /** The Service and the budget are compared field by field (their caches keep no managedFields): edits are undone. */
+  @Test
+  void anEditedServiceOrBudgetIsPutBack() {
+    bed.create(bed.session(ns, "drift", pool));
+    bed.awaitRunning(ns, "drift", 1);
+    var service = bed.client().services().inNamespace(ns).withName("drift");
+    var budget = bed.client().policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName("drift");
+    service.edit(x -> {
+      x.getSpec().getSelector().put(Tether.LABEL_SESSION, "someone-else");
+      return x;
+    });
+    budget.edit(x -> {
+      x.getSpec().setMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(1));
+      return x;
+    });
+
+    await().atMost(OperatorTestBed.TIMEOUT).until(() -> "drift".equals(service.get().getSpec().getSelector()
+        .get(Tether.LABEL_SESSION)) && budget.get().getSpec().getMaxUnavailable().getIntVal() == 0);
+  }
+
   @Test
   void aSecondReconcileOfAnUnchangedSessionWritesNothing() {
     bed.create(bed.session(ns, "idle", pool));
@@ -81,6 +101,8 @@ class ReconcileIT {
     String pvcVersion = bed.client().persistentVolumeClaims().inNamespace(ns).withName("idle-checkpoints").get()
         .getMetadata().getResourceVersion();
     String svcVersion = bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion();
+    String budgetVersion = bed.client().policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName("idle").get()
+        .getMetadata().getResourceVersion();
 
     // Pod events wake the operator (metadata-only session edits do not: JOSDK is generation aware).
     String[] podVersion = new String[1];
@@ -99,6 +121,8 @@ class ReconcileIT {
         .getMetadata().getResourceVersion()).as("no PVC write").isEqualTo(pvcVersion);
     assertThat(bed.client().services().inNamespace(ns).withName("idle").get().getMetadata().getResourceVersion())
         .as("no Service write").isEqualTo(svcVersion);
+    assertThat(bed.client().policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName("idle").get()
+        .getMetadata().getResourceVersion()).as("no budget write").isEqualTo(budgetVersion);
   }
 
   @Test

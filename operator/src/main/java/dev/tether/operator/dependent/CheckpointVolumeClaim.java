@@ -10,16 +10,17 @@ import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import dev.tether.operator.support.LeanItemStore;
 import java.util.Map;
 
 /**
- * The checkpoint volume. Created once and never updated: a PVC's spec is immutable but for expansion, and
+ * The checkpoint volume. Created once and never updated (so never matched, and its cache keeps no managedFields): a PVC's spec is immutable but for expansion, and
  * a rejected update must not turn a spec edit into a reconcile error loop. On deletion the reclaim policy
  * decides (see {@code SessionCleanup}).
  */
 // createResourceOnlyIfNotExistingWithSSA sends a resourceVersion that apiservers before 1.22 reject (500).
 @KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
-    informer = @Informer(labelSelector = SessionLabels.SELECTOR))
+    informer = @Informer(labelSelector = SessionLabels.SELECTOR, itemStore = LeanItemStore.class))
 public class CheckpointVolumeClaim extends KubernetesDependentResource<PersistentVolumeClaim, AgentSession>
     implements Creator<PersistentVolumeClaim, AgentSession>, GarbageCollected<AgentSession> {
 

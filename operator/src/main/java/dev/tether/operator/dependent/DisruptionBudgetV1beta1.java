@@ -5,12 +5,14 @@ import io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import dev.tether.operator.support.LeanItemStore;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The session's PodDisruptionBudget as policy/v1beta1; see {@link DisruptionBudgets}. */
 @KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
-    informer = @Informer(labelSelector = SessionLabels.SELECTOR))
+    informer = @Informer(labelSelector = SessionLabels.SELECTOR, itemStore = LeanItemStore.class))
 public class DisruptionBudgetV1beta1 extends CRUDKubernetesDependentResource<PodDisruptionBudget, AgentSession> {
 
   public DisruptionBudgetV1beta1() {
@@ -26,5 +28,17 @@ public class DisruptionBudgetV1beta1 extends CRUDKubernetesDependentResource<Pod
           .withSelector(DisruptionBudgets.selector(session))
         .endSpec()
         .build();
+  }
+
+  /** Compared field by field: the cache keeps no managedFields (see {@link AppliedFields}). */
+  @Override
+  public Matcher.Result<PodDisruptionBudget> match(PodDisruptionBudget actual, PodDisruptionBudget desired,
+      AgentSession session, Context<AgentSession> context) {
+    boolean matches = AppliedFields.metadataMatches(actual, desired, session) && actual.getSpec() != null
+        && java.util.Objects.equals(actual.getSpec().getMaxUnavailable(), desired.getSpec().getMaxUnavailable())
+        && actual.getSpec().getSelector() != null
+        && AppliedFields.contains(actual.getSpec().getSelector().getMatchLabels(),
+            desired.getSpec().getSelector().getMatchLabels());
+    return Matcher.Result.computed(matches, desired);
   }
 }

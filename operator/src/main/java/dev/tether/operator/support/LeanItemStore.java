@@ -6,9 +6,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 
 /**
  * An informer cache that drops {@code metadata.managedFields} of what it keeps. The operator never reads
- * them for these objects (pods, nodes, leases and its own AgentSessions are not written with server-side
- * apply), and they are a large share of every cached object. Not for the PVC, Service and
- * PodDisruptionBudget informers: JOSDK's server-side-apply matching reads their managedFields.
+ * them, and they are a large share of every cached object: pods, nodes, leases and AgentSessions are not written
+ * with server-side apply; the checkpoint claim is never updated; the Service and PodDisruptionBudget are
+ * compared field by field instead of by JOSDK's server-side-apply matcher, which would read them.
  */
 public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
 
