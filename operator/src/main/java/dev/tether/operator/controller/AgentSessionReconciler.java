@@ -38,6 +38,7 @@ import dev.tether.operator.pod.SupervisorStop;
 import dev.tether.operator.status.Conditions;
 import dev.tether.operator.status.StatusWriter;
 import dev.tether.operator.support.LeanItemStore;
+import dev.tether.operator.support.SlimPodItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import dev.tether.operator.validation.SessionSpecValidator;
 import io.fabric8.kubernetes.api.model.Node;
@@ -145,7 +146,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     podSource = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, AgentSession.class)
         .withName("pods")
         .withLabelSelector(SessionLabels.SELECTOR)
-        .withItemStore(new LeanItemStore<>())
+        .withItemStore(new SlimPodItemStore())
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(AgentSession.class, false))
         .build(), context);
     nodeSource = NodeEvents.nodes(context);
