@@ -112,6 +112,46 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops every change made so far from etcd's history, as its auto-compaction does in time: writes one key and
+   * compacts at that write's revision (compaction keeps the revision it is given), so a watch that resumes from
+   * an earlier revision is told it was compacted. Through etcd's JSON gateway; plain HTTP only.
+   */
+  public void compactHistory() {
+    if (serving != null) {
+      throw new IllegalStateException("compactHistory speaks plain HTTP");
+    }
+    String put = gateway("/v3/kv/put", "{\"key\":\"" + base64("/testbed/compaction-mark") + "\",\"value\":\""
+        + base64(Long.toString(System.nanoTime())) + "\"}");
+    java.util.regex.Matcher revision = java.util.regex.Pattern.compile("\"revision\":\"(\\d+)\"").matcher(put);
+    if (!revision.find()) {
+      throw new IllegalStateException("no revision in etcd's answer: " + put);
+    }
+    gateway("/v3/kv/compaction", "{\"revision\":\"" + revision.group(1) + "\",\"physical\":true}");
+  }
+
+  /** A call to etcd's JSON gateway ({@code /v3/kv/put}, {@code /v3/kv/range}, ...: keys and values base64). */
+  public String gateway(String path, String json) {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create(endpoint() + path)).timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static String base64(String text) {
+    return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   private static boolean healthy(HttpClient http, HttpRequest health) {
     try {
       HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());

@@ -1,18 +1,11 @@
 package dev.tether.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class EtcdServerIT {
-  private final HttpClient http = HttpClient.newHttpClient();
-
   @Test
   void keepsItsDataAcrossAStopAndStart() throws Exception {
     try (EtcdServer etcd = EtcdServer.start()) {
@@ -29,15 +22,25 @@ class EtcdServerIT {
     }
   }
 
-  /** etcd's JSON gateway: keys and values are base64. */
-  private String post(EtcdServer etcd, String path, String json) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.endpoint() + path))
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return response.body();
+  @Test
+  void compactHistoryDropsEveryEarlierRevision() {
+    try (EtcdServer etcd = EtcdServer.start()) {
+      post(etcd, "/v3/kv/put", "{\"key\":\"%s\",\"value\":\"%s\"}".formatted(b64("session"), b64("epoch-1")));
+      post(etcd, "/v3/kv/put", "{\"key\":\"%s\",\"value\":\"%s\"}".formatted(b64("session"), b64("epoch-2")));
+
+      etcd.compactHistory();
+
+      assertThat(post(etcd, "/v3/kv/range", "{\"key\":\"%s\"}".formatted(b64("session")))).contains(b64("epoch-2"));
+      assertThatThrownBy(() -> post(etcd, "/v3/kv/range", "{\"key\":\"%s\",\"revision\":\"3\"}"
+          .formatted(b64("session")))).hasMessageContaining("compacted");
+    }
+  }
+
+  private static String post(EtcdServer etcd, String path, String json) {
+    return etcd.gateway(path, json);
   }
 
   private static String b64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    return EtcdServer.base64(text);
   }
 }
