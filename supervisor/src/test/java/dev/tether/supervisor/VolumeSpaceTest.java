@@ -43,7 +43,9 @@ class VolumeSpaceTest {
       assertThat(bytes.hasRemaining()).isFalse();
     }
     assertThat(Files.size(file)).isEqualTo(200_000);
-    assertThat(VolumeSpace.REAL.usableSpace(dir)).isEqualTo(Files.getFileStore(dir).getUsableSpace()).isPositive();
+    // Other processes write to the same file system between the two readings: close, not equal.
+    assertThat(VolumeSpace.REAL.usableSpace(dir)).isPositive()
+        .isCloseTo(Files.getFileStore(dir).getUsableSpace(), org.assertj.core.api.Assertions.within(256L << 20));
   }
 
   /** The test double itself: a write that does not fit writes what does, then fails with ENOSPC. */
