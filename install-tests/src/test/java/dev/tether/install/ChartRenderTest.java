@@ -295,7 +295,7 @@ class ChartRenderTest {
           .containsEntry("TETHER_SUPERVISOR_IMAGE", "ghcr.io/tether-dev/tether-operator:0.1.0")
           .containsEntry("TETHER_DETECTION_TIMEOUT", "20s")
           .containsEntry("TETHER_MASS_FAILURE_THRESHOLD", "0.5")
-          .containsEntry("TETHER_MIGRATIONS_PER_SECOND", "10")
+          .containsEntry("TETHER_MIGRATIONS_PER_SECOND", "100")
           .containsEntry("TETHER_ALLOW_OUT_OF_SERVICE_TAINT", "false")
           .containsEntry("TETHER_ALLOW_VOLUME_ATTACHMENT_DELETE", "false")
           .containsEntry("TETHER_LEADER_ELECTION", "true")

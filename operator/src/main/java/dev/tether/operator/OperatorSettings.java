@@ -72,7 +72,7 @@ public record OperatorSettings(
             .map(String::trim).filter(s -> !s.isEmpty()).toList(),
         Durations.parse(env.getOrDefault("TETHER_DETECTION_TIMEOUT", "20s")),
         Double.parseDouble(env.getOrDefault("TETHER_MASS_FAILURE_THRESHOLD", "0.5")),
-        Double.parseDouble(env.getOrDefault("TETHER_MIGRATIONS_PER_SECOND", "10")),
+        Double.parseDouble(env.getOrDefault("TETHER_MIGRATIONS_PER_SECOND", "100")),
         Boolean.parseBoolean(env.getOrDefault("TETHER_ALLOW_OUT_OF_SERVICE_TAINT", "false")),
         Boolean.parseBoolean(env.getOrDefault("TETHER_ALLOW_VOLUME_ATTACHMENT_DELETE", "false")),
         Integer.parseInt(env.getOrDefault("TETHER_MIGRATION_HISTORY_LIMIT", "10")),

@@ -16,6 +16,7 @@ import dev.tether.operator.dependent.DisruptionBudgets;
 import dev.tether.operator.dependent.NameClaims;
 import dev.tether.operator.dependent.SessionService;
 import dev.tether.operator.events.EventRecorder;
+import dev.tether.operator.failover.AdaptiveRate;
 import dev.tether.operator.failover.EpochAuthority;
 import dev.tether.operator.failover.FailureDetector;
 import dev.tether.operator.failover.Fencer;
@@ -115,6 +116,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
   private InformerEventSource<StorageClass, AgentSession> storageClassSource;
   private FailureDetector detector;
   private NodeHealth health;
+  private final AdaptiveRate migrationRate;
   private final MigrationRateLimiter rateLimiter;
 
   /**
@@ -137,7 +139,8 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     List<SessionPodFactory.PodDecorator> all = new ArrayList<>(checkpoints == null ? List.of() : checkpoints.decorators());
     all.add(new ObjectStoreDecorator(objectStores)); // after the sidecar, whose container it adds to
     this.decorators = List.copyOf(all);
-    this.rateLimiter = new MigrationRateLimiter(settings.migrationsPerSecond());
+    this.migrationRate = new AdaptiveRate(settings.migrationsPerSecond());
+    this.rateLimiter = new MigrationRateLimiter(migrationRate::perSecond, System::nanoTime);
   }
 
   @Override
@@ -181,6 +184,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
     components = new Components(context.getClient());
     metrics.bindSessions(() -> context.getPrimaryCache().list().toList());
     metrics.bindGuard(detector::isBlind, detector::failedNodes);
+    metrics.bindMigrationRate(migrationRate::perSecond);
     return sources;
   }
 
@@ -453,7 +457,7 @@ public class AgentSessionReconciler implements Reconciler<AgentSession>, Cleaner
       tenants = checkpoints == null ? null : checkpoints.tenantCredentials(client, clock).orElse(null);
       writer = new StatusWriter(client.getKubernetesSerialization());
       events = new EventRecorder(client);
-      pods = new PodWriter(client);
+      pods = new PodWriter(client, migrationRate);
       names = new NameClaims(client);
       validator = new SessionSpecValidator(name -> storageClassSource.get(new ResourceID(name)).isPresent(),
           settings.limits(), settings.podPolicy());

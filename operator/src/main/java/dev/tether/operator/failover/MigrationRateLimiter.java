@@ -1,31 +1,33 @@
 package dev.tether.operator.failover;
 
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * A cluster-wide rate for new incarnations, so that a failed node with hundreds of sessions does not flood the
- * apiserver. The burst equals one second's worth. Sessions are served first come, first served: one that has
- * to wait is given the next free slot, and no later session takes it (else, with every session polling again,
- * an unlucky one could wait for ever). Time is monotonic: a clock stepped back would otherwise hold every
- * migration for as long as the step.
+ * apiserver. A token bucket: tokens come at the rate of the moment ({@link AdaptiveRate} may change it from one
+ * request to the next), up to one second's worth. Sessions are served first come, first served: one that has to
+ * wait joins a queue, and no later session takes a token before it (else, with every session polling again, an
+ * unlucky one could wait for ever). A queued session is told how long until its turn at the current rate, and
+ * asks again then; a faster rate meanwhile shortens every wait at once. Time is monotonic: a clock stepped back
+ * would otherwise hold every migration for as long as the step.
  */
 public final class MigrationRateLimiter {
-  /** A slot not claimed this long after it came is given up (its session was deleted or no longer moves). */
+  /** A queued session that has not asked again for this long is dropped (deleted, or no longer moving). */
   private static final long ABANDONED_NANOS = Duration.ofMinutes(1).toNanos();
 
-  private final double perSecond;
+  private final DoubleSupplier rate;
   private final LongSupplier nanoTime;
-  private final long interval;
-  private final long burstTolerance;
   /** Monotonic time of our own: the ticker's increases only. */
   private long now;
   private long lastTick;
-  /** When the next slot is free, as in the generic cell rate algorithm. */
-  private long nextFree;
-  private final Map<String, Long> reserved = new LinkedHashMap<>();
+  private double tokens = Double.NaN;
+  /** The sessions waiting for a token, in the order they first asked, with when each last asked. */
+  private final Map<String, Long> queue = new LinkedHashMap<>();
 
   public MigrationRateLimiter(double perSecond) {
     this(perSecond, System::nanoTime);
@@ -33,41 +35,47 @@ public final class MigrationRateLimiter {
 
   /** With a ticker of its own (nanoseconds, only differences count), for tests. */
   public MigrationRateLimiter(double perSecond, LongSupplier nanoTime) {
-    this.perSecond = perSecond;
+    this(() -> perSecond, nanoTime);
+  }
+
+  /** At the rate {@code rate} gives at each request. */
+  public MigrationRateLimiter(DoubleSupplier rate, LongSupplier nanoTime) {
+    this.rate = rate;
     this.nanoTime = nanoTime;
-    this.interval = perSecond <= 0 ? 0 : (long) (1e9 / perSecond);
-    this.burstTolerance = (long) ((Math.max(1, perSecond) - 1) * interval);
     this.lastTick = nanoTime.getAsLong();
   }
 
-  /** Takes a slot for {@code who}, or returns how long until the slot it holds now. */
+  /** Takes a token for {@code who} (zero), or returns how long until its turn at the current rate. */
   public synchronized Duration acquire(String who) {
+    double perSecond = rate.getAsDouble();
     if (perSecond <= 0) {
       return Duration.ZERO;
     }
     long tick = nanoTime.getAsLong();
-    now += Math.max(0, tick - lastTick);
+    long elapsed = Math.max(0, tick - lastTick);
+    now += elapsed;
     lastTick = tick;
-    reserved.values().removeIf(slot -> slot + ABANDONED_NANOS < now);
-    Long slot = reserved.get(who);
-    if (slot != null) {
-      if (slot <= now) {
-        reserved.remove(who);
-        return Duration.ZERO;
-      }
-      return untilSlot(slot);
-    }
-    long arrival = Math.max(nextFree, now);
-    long start = arrival - burstTolerance;
-    nextFree = arrival + interval;
-    if (start <= now) {
+    double burst = Math.max(1, perSecond);
+    tokens = Double.isNaN(tokens) ? burst : Math.min(burst, tokens + elapsed * perSecond / 1e9);
+    queue.values().removeIf(asked -> asked + ABANDONED_NANOS < now);
+    queue.put(who, now);
+    int position = positionOf(who);
+    if (position < (int) Math.floor(tokens)) {
+      queue.remove(who);
+      tokens -= 1;
       return Duration.ZERO;
     }
-    reserved.put(who, start);
-    return untilSlot(start);
+    double missing = position + 1 - tokens;
+    return Duration.ofMillis(Math.max(1, (long) Math.ceil(missing / perSecond * 1000)));
   }
 
-  private Duration untilSlot(long slot) {
-    return Duration.ofMillis((long) Math.ceil((slot - now) / 1e6));
+  private int positionOf(String who) {
+    int position = 0;
+    for (Iterator<String> it = queue.keySet().iterator(); it.hasNext(); position++) {
+      if (it.next().equals(who)) {
+        return position;
+      }
+    }
+    throw new IllegalStateException(who + " is not queued");
   }
 }

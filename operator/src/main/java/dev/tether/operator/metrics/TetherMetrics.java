@@ -59,6 +59,12 @@ public final class TetherMetrics {
         .description("Nodes that currently look failed").register(registry);
   }
 
+  public void bindMigrationRate(java.util.function.DoubleSupplier perSecond) {
+    Gauge.builder("tether_migration_rate", perSecond, java.util.function.DoubleSupplier::getAsDouble)
+        .description("New incarnations per second the operator may start now (adapts to the apiserver's answers)")
+        .register(registry);
+  }
+
   /** Heartbeat silence until the operator declared the node failed. */
   public void detectionDelay(Duration delay) {
     Timer.builder("tether_detection_delay_seconds")

@@ -5,14 +5,38 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.Optional;
 
 /** Every pod write the operator makes: create (adopting a pod an earlier attempt created), delete. */
 public final class PodWriter {
+  /** Told how the apiserver answers pod creates, e.g. to adapt the migration rate. */
+  public interface Feedback {
+    Feedback NONE = new Feedback() {
+      @Override
+      public void answered(Duration latency) {}
+
+      @Override
+      public void pushedBack() {}
+    };
+
+    /** Answered (created, or refused for a reason of the pod's own) after {@code latency}. */
+    void answered(Duration latency);
+
+    /** Throttled (429) or failed on the server's side (5xx). */
+    void pushedBack();
+  }
+
   private final KubernetesClient client;
+  private final Feedback feedback;
 
   public PodWriter(KubernetesClient client) {
+    this(client, Feedback.NONE);
+  }
+
+  public PodWriter(KubernetesClient client, Feedback feedback) {
     this.client = client;
+    this.feedback = feedback;
   }
 
   /**
@@ -20,9 +44,17 @@ public final class PodWriter {
    * attempt), returns it. A pod of that name with another owner is somebody else's and is never taken.
    */
   public Pod create(Pod pod) {
+    long start = System.nanoTime();
     try {
-      return client.pods().resource(pod).create();
+      Pod created = client.pods().resource(pod).create();
+      feedback.answered(Duration.ofNanos(System.nanoTime() - start));
+      return created;
     } catch (KubernetesClientException e) {
+      if (e.getCode() == 429 || e.getCode() >= 500) {
+        feedback.pushedBack();
+      } else {
+        feedback.answered(Duration.ofNanos(System.nanoTime() - start));
+      }
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         Pod existing = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
             .get();
