@@ -21,6 +21,7 @@ final class OperatorScrape {
     TetherMetrics metrics = new TetherMetrics(registry);
     metrics.bindSessions(List::of);
     metrics.bindGuard(() -> false, () -> 0);
+    metrics.bindMigrationRate(() -> 10);
     metrics.detectionDelay(Duration.ofSeconds(21));
     metrics.transition(new AgentSessionStatus(), completedMigration());
     return registry.scrape();
