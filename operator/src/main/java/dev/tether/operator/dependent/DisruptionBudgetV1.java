@@ -35,10 +35,8 @@ public class DisruptionBudgetV1 extends CRUDKubernetesDependentResource<PodDisru
   public Matcher.Result<PodDisruptionBudget> match(PodDisruptionBudget actual, PodDisruptionBudget desired,
       AgentSession session, Context<AgentSession> context) {
     boolean matches = AppliedFields.metadataMatches(actual, desired, session) && actual.getSpec() != null
-        && java.util.Objects.equals(actual.getSpec().getMaxUnavailable(), desired.getSpec().getMaxUnavailable())
-        && actual.getSpec().getSelector() != null
-        && AppliedFields.contains(actual.getSpec().getSelector().getMatchLabels(),
-            desired.getSpec().getSelector().getMatchLabels());
+        && DisruptionBudgets.specMatches(actual.getSpec().getMaxUnavailable(), actual.getSpec().getSelector(),
+            desired.getSpec().getMaxUnavailable(), desired.getSpec().getSelector());
     return Matcher.Result.computed(matches, desired);
   }
 }

@@ -41,6 +41,13 @@ public final class DisruptionBudgets {
         .build();
   }
 
+  /** The budget's spec as the operator applies it, in either API version (see {@link AppliedFields}). */
+  static boolean specMatches(IntOrString maxUnavailable, io.fabric8.kubernetes.api.model.LabelSelector selector,
+      IntOrString desiredMaxUnavailable, io.fabric8.kubernetes.api.model.LabelSelector desiredSelector) {
+    return java.util.Objects.equals(maxUnavailable, desiredMaxUnavailable) && selector != null
+        && AppliedFields.contains(selector.getMatchLabels(), desiredSelector.getMatchLabels());
+  }
+
   static IntOrString none() {
     return new IntOrString(0);
   }
